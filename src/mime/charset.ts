@@ -1,7 +1,15 @@
 // Charset conversion for MIME text (RFC 2045 §5, RFC 2046 §4.1.2, RFC 2978 names).
 // iconv-lite does the tables; we add ISO-2022-JP (absent from iconv-lite), name
 // normalisation for the aliases that real mail uses, and defect reporting instead of throws.
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+
+type Iconv = typeof import('iconv-lite');
+let iconvModule: Iconv | undefined;
+/** iconv-lite is loaded on first use: most mail is ASCII or UTF-8, and pipes start faster. */
+function iconv(): Iconv {
+  iconvModule ??= createRequire(import.meta.url)('iconv-lite') as Iconv;
+  return iconvModule;
+}
 
 export interface DecodeResult {
   text: string;
@@ -44,7 +52,7 @@ export function normalizeCharset(label: string): string | undefined {
   if (name === 'us-ascii' || name === 'utf-8' || name === 'iso-2022-jp') return name;
   if (/^iso-2022-jp(-[0-9]|-ext)?$/.test(name)) return 'iso-2022-jp';
   // "iso8859-1", "iso_8859-1", "latin1" and friends are known to iconv-lite already.
-  return iconv.encodingExists(name) ? name : undefined;
+  return iconv().encodingExists(name) ? name : undefined;
 }
 
 export function isSupportedCharset(label: string): boolean {
@@ -52,6 +60,7 @@ export function isSupportedCharset(label: string): boolean {
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+// WHATWG's 'latin1' is windows-1252: the better guess for unlabelled 8-bit text.
 const latin1Decoder = new TextDecoder('latin1');
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -74,7 +83,7 @@ export function decodeCharset(bytes: Uint8Array, label: string): DecodeResult {
   }
   if (name === 'utf-8') return { text: utf8Decoder.decode(bytes) };
   if (name === 'iso-2022-jp') return { text: decodeIso2022jp(bytes) };
-  return { text: iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name) };
+  return { text: iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name) };
 }
 
 function decodeUnknown(bytes: Uint8Array): string {
@@ -91,7 +100,7 @@ export function encodeCharset(text: string, label: string): Uint8Array | undefin
   if (name === undefined) return undefined;
   if (name === 'utf-8' || name === 'us-ascii') return Buffer.from(text, 'utf8');
   if (name === 'iso-2022-jp') return encodeIso2022jp(text);
-  return iconv.encode(text, name);
+  return iconv().encode(text, name);
 }
 
 // ISO-2022-JP (RFC 1468): 7-bit, escape sequences switch between ASCII, JIS X 0201 Roman
@@ -129,11 +138,11 @@ function decodeIso2022jp(bytes: Uint8Array): string {
       out.push(b);
     }
   }
-  return iconv.decode(Buffer.from(out), 'euc-jp');
+  return iconv().decode(Buffer.from(out), 'euc-jp');
 }
 
 function encodeIso2022jp(text: string): Uint8Array {
-  const euc = iconv.encode(text, 'euc-jp');
+  const euc = iconv().encode(text, 'euc-jp');
   const out: number[] = [];
   let inJis = false;
   for (let i = 0; i < euc.length; i++) {

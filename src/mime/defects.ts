@@ -20,6 +20,7 @@ export type DefectCode =
   | 'nesting-too-deep'
   | 'bad-base64'
   | 'bad-quoted-printable'
+  | 'bad-uuencode'
   | 'unknown-encoding'
   | 'truncated';
 

@@ -1,0 +1,49 @@
+import { Flags } from '@oclif/core';
+import { PosteCommand } from '../../cli/base-command.js';
+import { writeStdout } from '../../cli/io.js';
+import { readMessage } from '../../cli/message-input.js';
+import { randomSource } from '../../cli/random.js';
+import { serialize, wrapMultipart } from '../../mime/index.js';
+
+export default class MakeWrap extends PosteCommand {
+  static override summary = 'Wrap the body of an email into a multipart';
+  static override description =
+    'Reads an email on standard input and writes it with its body moved into the first part of a ' +
+    'new multipart (RFC 2046 §5.1); the header fields other than the content fields stay where they are.';
+  static override examples = [
+    `<%= config.bin %> make --from me@example.org --to you@example.net < note.txt | <%= config.bin %> make wrap --mixed | <%= config.bin %> make put photo.png`,
+    `<%= config.bin %> make --type text/plain < plain.txt | <%= config.bin %> make wrap --alternative | <%= config.bin %> make put --type text/html --disposition inline page.html`,
+  ];
+  static override flags = {
+    mixed: Flags.boolean({
+      description: 'multipart/mixed (body and attachments)',
+      exclusive: ['alternative', 'related', 'parallel'],
+    }),
+    alternative: Flags.boolean({
+      description: 'multipart/alternative (the same content in several forms)',
+      exclusive: ['mixed', 'related', 'parallel'],
+    }),
+    related: Flags.boolean({
+      description: 'multipart/related (HTML and its images, RFC 2387)',
+      exclusive: ['mixed', 'alternative', 'parallel'],
+    }),
+    parallel: Flags.boolean({
+      description: 'multipart/parallel',
+      exclusive: ['mixed', 'alternative', 'related'],
+    }),
+    seed: Flags.string({ description: 'seed for the boundary (reproducible output, for tests)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(MakeWrap);
+    const subtype = flags.alternative
+      ? 'alternative'
+      : flags.related
+        ? 'related'
+        : flags.parallel
+          ? 'parallel'
+          : 'mixed';
+    const { root } = await readMessage();
+    await writeStdout(serialize(wrapMultipart(root, subtype, randomSource(flags.seed))));
+  }
+}

@@ -1,0 +1,91 @@
+// Byte helpers shared by the MIME code. Messages are bytes; JS strings appear only once a
+// charset (or the ASCII of a protocol element) says what the bytes mean.
+
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const SP = 0x20;
+export const HT = 0x09;
+export const CRLF: Uint8Array = Uint8Array.of(CR, LF);
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Bytes to a string, one char per byte (lossless, reversible with `latin1Bytes`). */
+export function latin1String(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+export function latin1Bytes(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}
+
+export function utf8Bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Header bytes to a string: UTF-8 when valid (RFC 6532), else Latin-1 (one char per byte). */
+export function headerString(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if ((bytes[i] as number) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1String(bytes);
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return latin1String(bytes);
+  }
+}
+
+export function isAsciiString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  return Buffer.concat(chunks as Uint8Array[]);
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && asBuffer(a).equals(b);
+}
+
+/** A growable byte sink; `bytes()` returns the written prefix without copying. */
+export class ByteSink {
+  private buf: Uint8Array;
+  private len = 0;
+  constructor(initial = 1024) {
+    this.buf = new Uint8Array(initial);
+  }
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  write(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+  writeAscii(text: string): void {
+    this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) this.buf[this.len++] = text.charCodeAt(i) & 0xff;
+  }
+  get length(): number {
+    return this.len;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
