@@ -2,35 +2,25 @@
 // never a stack trace (set POSTE_DEBUG=1 to see one).
 import { Command, Errors } from '@oclif/core';
 import { CliError, EXIT } from './exit-codes.js';
+import { firstLine, reportFailure } from './report.js';
 
 export abstract class PosteCommand extends Command {
   protected override async catch(
     err: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
-    if (process.env.POSTE_DEBUG === '1') process.stderr.write(`${err.stack}\n`);
-    let code: number = EXIT.software;
-    let message = err.message;
-    if (err instanceof CliError) code = err.exitCode;
-    else if (err instanceof Errors.ExitError) code = err.oclif.exit ?? EXIT.software;
-    else if (isParseError(err)) {
-      code = EXIT.usage;
-      message = `${firstLine(err.message)} (see: poste ${this.id ?? ''} --help)`;
-    } else if ((err as NodeJS.ErrnoException).code === 'EPIPE') code = EXIT.ok;
-    else message = `internal error: ${err.message}`;
-    if (code !== EXIT.ok && !(err instanceof Errors.ExitError)) {
-      process.stderr.write(`poste${this.id ? ` ${this.id}` : ''}: ${firstLine(message)}\n`);
+    if (err instanceof Errors.ExitError) {
+      process.exitCode = err.oclif.exit ?? EXIT.software;
+      return undefined;
     }
-    process.exitCode = code;
+    // oclif's flag and argument errors carry the parser output as `parse`: a usage error.
+    const usage = err instanceof Errors.CLIError && 'parse' in err;
+    const id = this.id?.replace(/:/g, ' ');
+    process.exitCode = usage
+      ? reportFailure(
+          new CliError(EXIT.usage, `${firstLine(err.message)} (see: poste ${id ?? ''} --help)`),
+          id,
+        )
+      : reportFailure(err, id);
     return undefined;
   }
-}
-
-/** oclif's flag and argument errors carry the parser output as `parse`. */
-function isParseError(err: Error): boolean {
-  return err instanceof Errors.CLIError && 'parse' in err;
-}
-
-function firstLine(s: string): string {
-  const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
-  return line.trim().replace(/^Error: /, '');
 }

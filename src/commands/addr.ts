@@ -1,11 +1,6 @@
 import { Flags } from '@oclif/core';
 import { PosteCommand } from '../cli/base-command.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
-import { writeStdout } from '../cli/io.js';
-import { readTopHeader } from '../cli/message-input.js';
-import { formatMailbox, mailboxes, parseAddressList } from '../mime/index.js';
-
-const FIELDS = ['from', 'sender', 'to', 'cc', 'bcc', 'reply-to'];
+import { runAddr } from '../cli/run/addr.js';
 
 export default class Addr extends PosteCommand {
   static override summary = 'Print the addresses of an email';
@@ -31,18 +26,6 @@ export default class Addr extends PosteCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Addr);
-    const wanted = (flags.field ?? FIELDS).map((f) => f.toLowerCase());
-    const header = await readTopHeader();
-    const out: string[] = [];
-    for (const f of header?.fields ?? []) {
-      const field = f.name.toLowerCase();
-      if (!wanted.includes(field)) continue;
-      for (const m of mailboxes(parseAddressList(f.value).items)) {
-        if (flags.json) out.push(JSON.stringify({ field, name: m.name, address: m.address }));
-        else out.push(flags['address-only'] || m.name === '' ? m.address : formatMailbox(m, { utf8: true }));
-      }
-    }
-    if (out.length === 0) throw new CliError(EXIT.verdict, 'no addresses');
-    await writeStdout(`${out.join('\n')}\n`);
+    await runAddr({ flags });
   }
 }

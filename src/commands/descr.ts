@@ -1,8 +1,6 @@
 import { Flags } from '@oclif/core';
 import { PosteCommand } from '../cli/base-command.js';
-import { writeStdout } from '../cli/io.js';
-import { streamMessage } from '../cli/message-input.js';
-import { createDescriber, type PartDescription } from '../mime/index.js';
+import { runDescr } from '../cli/run/descr.js';
 
 export default class Descr extends PosteCommand {
   static override summary = 'Describe the structure of an email';
@@ -20,26 +18,6 @@ export default class Descr extends PosteCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Descr);
-    const describer = createDescriber();
-    await streamMessage(describer);
-    const d = describer.result();
-    if (flags.json) {
-      await writeStdout(`${JSON.stringify(d, null, 2)}\n`);
-      return;
-    }
-    const lines: string[] = [];
-    const walk = (p: PartDescription, depth: number) => {
-      const bits = [`${'  '.repeat(depth)}${p.path || '0'}`, p.type];
-      if (p.params.charset) bits.push(`charset=${p.params.charset}`);
-      if (p.disposition) bits.push(p.disposition);
-      if (p.filename) bits.push(JSON.stringify(p.filename));
-      if (p.size !== undefined) bits.push(`${p.size} bytes`);
-      lines.push(bits.join('  '));
-      for (const c of p.parts ?? []) walk(c, depth + 1);
-    };
-    walk(d.root, 0);
-    for (const defect of d.defects)
-      lines.push(`defect: ${defect.part ? `part ${defect.part}: ` : ''}${defect.message}`);
-    await writeStdout(`${lines.join('\n')}\n`);
+    await runDescr({ flags });
   }
 }

@@ -1,9 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PosteCommand } from '../cli/base-command.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
-import { writeStdout } from '../cli/io.js';
-import { readTopHeader } from '../cli/message-input.js';
-import { decodeUnstructured } from '../mime/index.js';
+import { runHdr } from '../cli/run/hdr.js';
 
 export default class Hdr extends PosteCommand {
   static override summary = 'Print header fields, decoded';
@@ -30,17 +27,6 @@ export default class Hdr extends PosteCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Hdr);
-    const names = (argv as string[]).map((n) => n.replace(/:$/, '').toLowerCase());
-    const header = await readTopHeader();
-    const out: string[] = [];
-    for (const f of header?.fields ?? []) {
-      if (!names.includes(f.name.toLowerCase())) continue;
-      const value = flags.raw ? f.value : decodeUnstructured(f.value).text;
-      // A decoded value may hold a line break (encoded in the word): keep one value per line.
-      const line = value.replace(/[\r\n]+/g, ' ');
-      out.push(flags.name ? `${f.name}: ${line}` : line);
-    }
-    if (out.length === 0) throw new CliError(EXIT.verdict, `no ${names.join(', ')} field`);
-    await writeStdout(`${out.join('\n')}\n`);
+    await runHdr({ argv: argv as string[], flags });
   }
 }

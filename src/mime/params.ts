@@ -180,11 +180,17 @@ interface Sections {
   map: Map<number, { v: string; ext: boolean }>;
 }
 
-/** What we gathered for one parameter name, in its three RFC 2231 forms. */
+/** What we gathered for one RFC 2231 parameter name: `name*` and `name*N[*]`. */
 interface Acc {
-  plain?: string;
   ext?: string;
   sections?: Sections;
+}
+
+/** The parameters being read: plain ones go straight to `params`, RFC 2231 ones to `rfc2231`. */
+interface Reader {
+  params: Record<string, string>;
+  rfc2231: Map<string, Acc> | undefined;
+  defects: Defect[];
 }
 
 interface KeyInfo {
@@ -224,32 +230,48 @@ function bad(defects: Defect[], message: string): void {
   defects.push(defect('bad-params', message));
 }
 
-function add(acc: Map<string, Acc>, key: string, value: string, defects: Defect[]): void {
+function add(r: Reader, key: string, value: string): void {
+  const defects = r.defects;
+  if (key.indexOf('*') < 0) {
+    const name = key.toLowerCase();
+    if (name in r.params) {
+      bad(defects, `duplicate parameter "${name}"`);
+      return;
+    }
+    // RFC 2047 §5 forbids encoded words here, but many writers use them; the boundary is
+    // compared byte for byte, so it stays as written.
+    if (value.indexOf('=?') >= 0 && name !== 'boundary') {
+      const d = decodeUnstructured(value);
+      value = d.text;
+      for (const x of d.defects) defects.push(x);
+    }
+    r.params[name] = value;
+    return;
+  }
   const k = interpretKey(key);
   if (k.name === '') {
     bad(defects, `parameter without a name: ${JSON.stringify(key)}`);
     return;
   }
   if (!k.ok) bad(defects, `malformed parameter name: ${JSON.stringify(key)}`);
-  let a = acc.get(k.name);
+  r.rfc2231 ??= new Map();
+  let a = r.rfc2231.get(k.name);
   if (a === undefined) {
     a = {};
-    acc.set(k.name, a);
+    r.rfc2231.set(k.name, a);
   }
   if (k.section >= 0) {
     a.sections ??= { map: new Map() };
     if (a.sections.map.has(k.section)) bad(defects, `duplicate section ${k.section} of "${k.name}"`);
     else a.sections.map.set(k.section, { v: value, ext: k.ext });
-  } else if (k.ext) {
-    if (a.ext !== undefined) bad(defects, `duplicate parameter "${k.name}*"`);
-    else a.ext = value;
-  } else if (a.plain !== undefined) bad(defects, `duplicate parameter "${k.name}"`);
-  else a.plain = value;
+  } else if (a.ext !== undefined) bad(defects, `duplicate parameter "${k.name}*"`);
+  else a.ext = value;
 }
 
-/** The parameter list from `i` on (each `; name=value`) into `acc`. */
-function readParams(s: string, i: number, acc: Map<string, Acc>, defects: Defect[]): void {
+/** The parameter list from `i` on (each `; name=value`). */
+function readParams(s: string, i: number, r: Reader): void {
   const n = s.length;
+  const defects = r.defects;
   for (;;) {
     while (i < n) {
       const c = s.charCodeAt(i);
@@ -289,7 +311,7 @@ function readParams(s: string, i: number, acc: Map<string, Acc>, defects: Defect
     }
     if (k.key === '') bad(defects, `parameter without a name at ${eq}`);
     else if (value === '' && !quoted) bad(defects, `parameter without a value: ${JSON.stringify(k.key)}`);
-    else add(acc, k.key, value, defects);
+    else add(r, k.key, value);
   }
 }
 
@@ -419,44 +441,45 @@ function assemble(name: string, sec: Sections, defects: Defect[]): { value: stri
   return { value: out, lang };
 }
 
-/** The final values: RFC 2231 forms over plain ones (the plain one is the legacy fallback). */
-function finish(
-  acc: Map<string, Acc>,
-  defects: Defect[],
-): {
-  params: Record<string, string>;
-  languages: Record<string, string> | undefined;
-} {
-  const params = Object.create(null) as Record<string, string>;
+/**
+ * The RFC 2231 values, over plain ones of the same name (the plain one is the legacy fallback
+ * that careful writers add); their languages, if any.
+ */
+function finish(r: Reader): Record<string, string> | undefined {
+  if (r.rfc2231 === undefined) return undefined;
+  const defects = r.defects;
   let languages: Record<string, string> | undefined;
-  for (const [name, a] of acc) {
+  for (const [name, a] of r.rfc2231) {
     let value: string;
-    let lang = '';
+    let lang: string;
     if (a.sections !== undefined) {
       if (a.ext !== undefined) bad(defects, `both "${name}*" and "${name}*0" given`);
       ({ value, lang } = assemble(name, a.sections, defects));
-    } else if (a.ext !== undefined) {
-      const p = splitPrefix(a.ext);
+    } else {
+      const p = splitPrefix(a.ext as string);
       if (!p.ok) bad(defects, `"${name}*" without charset'language' prefix`);
       value = decodeExtended(p.rest, p.charset, defects);
       lang = p.lang;
-    } else {
-      value = a.plain as string;
-      // RFC 2047 §5 forbids encoded words here, but many writers use them; the boundary is
-      // compared byte for byte, so it stays as written.
-      if (name !== 'boundary' && value.indexOf('=?') >= 0) {
-        const d = decodeUnstructured(value);
-        value = d.text;
-        for (const x of d.defects) defects.push(x);
-      }
     }
-    params[name] = value;
+    r.params[name] = value;
     if (lang !== '') {
       languages ??= Object.create(null) as Record<string, string>;
       languages[name] = lang;
     }
   }
-  return { params, languages };
+  return languages;
+}
+
+/** Reads the parameters from `i` on. */
+function params(
+  s: string,
+  i: number,
+  defects: Defect[],
+): { params: Record<string, string>; languages?: Record<string, string> } {
+  const r: Reader = { params: Object.create(null) as Record<string, string>, rfc2231: undefined, defects };
+  readParams(s, i, r);
+  const languages = finish(r);
+  return languages === undefined ? { params: r.params } : { params: r.params, languages };
 }
 
 /** After the type: to the first parameter (a ";" or, leniently, a `name=` without one). */
@@ -510,12 +533,10 @@ export function parseContentType(value: string): ContentType {
     subtype = 'plain';
     i = looksLikeParam(value, t0) ? t0 : skipToSemicolon(value, t0);
   } else i = toParams(value, i, defects);
-  const acc = new Map<string, Acc>();
-  readParams(value, i, acc, defects);
-  const { params, languages } = finish(acc, defects);
-  return languages === undefined
-    ? { type, subtype, params, defects }
-    : { type, subtype, params, languages, defects };
+  const p = params(value, i, defects);
+  return p.languages === undefined
+    ? { type, subtype, params: p.params, defects }
+    : { type, subtype, params: p.params, languages: p.languages, defects };
 }
 
 /**
@@ -536,12 +557,10 @@ export function parseContentDisposition(value: string): ContentDisposition {
     disposition = 'attachment';
     i = looksLikeParam(value, t0) ? t0 : skipToSemicolon(value, t0);
   } else i = toParams(value, i, defects);
-  const acc = new Map<string, Acc>();
-  readParams(value, i, acc, defects);
-  const { params, languages } = finish(acc, defects);
-  return languages === undefined
-    ? { disposition, params, defects }
-    : { disposition, params, languages, defects };
+  const p = params(value, i, defects);
+  return p.languages === undefined
+    ? { disposition, params: p.params, defects }
+    : { disposition, params: p.params, languages: p.languages, defects };
 }
 
 // ---- writing ----

@@ -1,9 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PosteCommand } from '../../cli/base-command.js';
-import { CliError, EXIT } from '../../cli/exit-codes.js';
-import { readInputFile, readStdin, writeStdout } from '../../cli/io.js';
-import { randomSource } from '../../cli/random.js';
-import { BuildError, createMessage, parseDate, serialize, type TransferEncoding } from '../../mime/index.js';
+import { runMake } from '../../cli/run/make.js';
 
 export default class Make extends PosteCommand {
   static override summary = 'Craft a new email from a body';
@@ -50,66 +47,6 @@ export default class Make extends PosteCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Make);
-    const body = args.file === undefined ? await readStdin() : await readInputFile(args.file);
-    const headers: [string, string][] = [];
-    for (const h of flags.header ?? []) {
-      const m = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:[ \t]*(.*)$/s.exec(h);
-      if (!m || /[\r\n]/.test(h))
-        throw new CliError(EXIT.usage, `--header wants 'Name: value', got ${JSON.stringify(h)}`);
-      headers.push([m[1] as string, m[2] as string]);
-    }
-    let date = new Date();
-    let dateOffset = 0;
-    if (flags.date !== undefined) {
-      const parsed = parseUserDate(flags.date);
-      if (!parsed)
-        throw new CliError(EXIT.usage, `--date: cannot read a date in ${JSON.stringify(flags.date)}`);
-      date = parsed.date;
-      dateOffset = parsed.offsetMinutes;
-    }
-    try {
-      const message = createMessage({
-        body,
-        date,
-        dateOffset,
-        random: randomSource(flags.seed),
-        type: flags.type,
-        headers,
-        ...(flags.from !== undefined ? { from: flags.from } : {}),
-        ...(flags.to ? { to: flags.to } : {}),
-        ...(flags.cc ? { cc: flags.cc } : {}),
-        ...(flags.bcc ? { bcc: flags.bcc } : {}),
-        ...(flags['reply-to'] ? { replyTo: flags['reply-to'] } : {}),
-        ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
-        ...(flags['message-id'] !== undefined
-          ? { messageId: flags['message-id'].replace(/^<|>$/g, '') }
-          : {}),
-        ...(flags.encoding ? { encoding: flags.encoding as TransferEncoding } : {}),
-      });
-      await writeStdout(serialize(message));
-    } catch (e) {
-      if (e instanceof BuildError) throw new CliError(EXIT.usage, e.message, { cause: e });
-      throw e;
-    }
+    await runMake({ args, flags });
   }
-}
-
-/** ISO 8601 (with its offset kept) or an RFC 5322 date. */
-function parseUserDate(text: string): { date: Date; offsetMinutes: number } | null {
-  const iso =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
-      text.trim(),
-    );
-  if (iso) {
-    const date = new Date(text.trim().replace(' ', 'T'));
-    if (Number.isNaN(date.getTime())) return null;
-    let offsetMinutes = 0;
-    const z = iso[7];
-    if (z && z.toUpperCase() !== 'Z') {
-      const d = z.replace(':', '');
-      offsetMinutes = (d[0] === '-' ? -1 : 1) * (Number(d.slice(1, 3)) * 60 + Number(d.slice(3, 5)));
-    }
-    return { date, offsetMinutes };
-  }
-  return parseDate(text);
 }

@@ -1,9 +1,6 @@
 import { Flags } from '@oclif/core';
 import { PosteCommand } from '../../cli/base-command.js';
-import { writeStdout } from '../../cli/io.js';
-import { readMessage } from '../../cli/message-input.js';
-import { randomSource } from '../../cli/random.js';
-import { serialize, wrapMultipart } from '../../mime/index.js';
+import { runMakeWrap } from '../../cli/run/make-wrap.js';
 
 export default class MakeWrap extends PosteCommand {
   static override summary = 'Wrap the body of an email into a multipart';
@@ -36,14 +33,6 @@ export default class MakeWrap extends PosteCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MakeWrap);
-    const subtype = flags.alternative
-      ? 'alternative'
-      : flags.related
-        ? 'related'
-        : flags.parallel
-          ? 'parallel'
-          : 'mixed';
-    const { root } = await readMessage();
-    await writeStdout(serialize(wrapMultipart(root, subtype, randomSource(flags.seed))));
+    await runMakeWrap({ flags });
   }
 }

@@ -1,0 +1,149 @@
+// The fast path for pipe stages. Loading oclif costs more than starting Node itself, and a
+// pipe pays it at every stage; so when a command line is simple (long or short flags,
+// positional arguments, nothing to explain), it is parsed here from the oclif manifest and
+// the command's runner is called directly. Anything else (--help, an unknown or repeated
+// flag, a missing argument, a value outside its options) goes to oclif, which stays the
+// reference for parsing, help and errors. test/cli/fast-path.test.ts checks that both
+// parse the same.
+import { readFileSync } from 'node:fs';
+import { reportFailure } from './report.js';
+
+interface ManifestFlag {
+  name: string;
+  type: 'boolean' | 'option';
+  char?: string;
+  multiple?: boolean;
+  options?: string[];
+  default?: unknown;
+  required?: boolean;
+  exclusive?: string[];
+  allowNo?: boolean;
+}
+
+interface ManifestArg {
+  name: string;
+  required?: boolean;
+}
+
+export interface ManifestCommand {
+  id: string;
+  strict?: boolean;
+  flags: Record<string, ManifestFlag>;
+  args: Record<string, ManifestArg>;
+}
+
+export interface FastParse {
+  flags: Record<string, unknown>;
+  args: Record<string, string | undefined>;
+  argv: string[];
+}
+
+type Runner = (input: FastParse) => Promise<void>;
+
+/** Command id → its runner, loaded on demand. */
+const RUNNERS: Record<string, () => Promise<Runner>> = {
+  make: async () => (await import('./run/make.js')).runMake as Runner,
+  'make:wrap': async () => (await import('./run/make-wrap.js')).runMakeWrap as Runner,
+  'make:put': async () => (await import('./run/make-put.js')).runMakePut as unknown as Runner,
+  descr: async () => (await import('./run/descr.js')).runDescr as Runner,
+  hdr: async () => (await import('./run/hdr.js')).runHdr as Runner,
+  addr: async () => (await import('./run/addr.js')).runAddr as Runner,
+  extract: async () => (await import('./run/extract.js')).runExtract as unknown as Runner,
+};
+
+/**
+ * Parses argv for a command the way oclif would, or returns undefined when oclif must
+ * decide (help, errors, or anything unusual).
+ */
+export function parseFast(argv: string[], cmd: ManifestCommand): FastParse | undefined {
+  const flags: Record<string, unknown> = {};
+  const positional: string[] = [];
+  const byChar = new Map<string, ManifestFlag>();
+  for (const f of Object.values(cmd.flags)) if (f.char) byChar.set(f.char, f);
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i] as string;
+    let flag: ManifestFlag | undefined;
+    let value: string | undefined;
+    if (tok.startsWith('--')) {
+      if (tok === '--') return undefined;
+      const eq = tok.indexOf('=');
+      const name = eq < 0 ? tok.slice(2) : tok.slice(2, eq);
+      flag = cmd.flags[name];
+      if (eq >= 0) value = tok.slice(eq + 1);
+    } else if (tok.length === 2 && tok[0] === '-' && tok[1] !== '-') {
+      flag = byChar.get(tok[1] as string);
+    } else if (tok.startsWith('-') && tok.length > 1) {
+      return undefined; // combined short flags, negative numbers: oclif decides
+    } else {
+      positional.push(tok);
+      continue;
+    }
+    if (!flag || flag.name === 'help' || flag.name === 'version') return undefined;
+    if (flag.type === 'boolean') {
+      if (value !== undefined || flags[flag.name] !== undefined) return undefined;
+      flags[flag.name] = true;
+      continue;
+    }
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('-')) return undefined;
+      value = next;
+      i++;
+    }
+    if (flag.options && !flag.options.includes(value)) return undefined;
+    if (flag.multiple) flags[flag.name] = [...((flags[flag.name] as string[] | undefined) ?? []), value];
+    else if (flags[flag.name] !== undefined) return undefined;
+    else flags[flag.name] = value;
+  }
+  for (const f of Object.values(cmd.flags)) {
+    if (flags[f.name] === undefined) {
+      if (f.required) return undefined;
+      if (f.default !== undefined && f.type === 'option') flags[f.name] = f.default;
+    } else if (f.exclusive?.some((x) => flags[x] !== undefined)) return undefined;
+  }
+  const argDefs = Object.values(cmd.args);
+  if (cmd.strict !== false && positional.length > argDefs.length) return undefined;
+  const args: Record<string, string | undefined> = {};
+  for (const [k, def] of argDefs.entries()) {
+    const v = positional[k];
+    if (v === undefined && def.required) return undefined;
+    if (v !== undefined) args[def.name] = v;
+  }
+  return { flags, args, argv: positional };
+}
+
+/** Finds the command named by the leading words of argv ("make wrap" → make:wrap). */
+function findCommand(
+  argv: string[],
+  commands: Record<string, ManifestCommand>,
+): [ManifestCommand, string[]] | undefined {
+  for (let n = Math.min(argv.length, 3); n >= 1; n--) {
+    const words = argv.slice(0, n);
+    if (words.some((w) => w.startsWith('-'))) continue;
+    const cmd = commands[words.join(':')];
+    if (cmd) return [cmd, argv.slice(n)];
+  }
+  return undefined;
+}
+
+/** Runs the command if the fast path can take it; false means: let oclif run it. */
+export async function runFastPath(argv: string[], manifestPath: URL): Promise<boolean> {
+  let manifest: { commands: Record<string, ManifestCommand> };
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch {
+    return false;
+  }
+  const found = findCommand(argv, manifest.commands);
+  if (!found) return false;
+  const [cmd, rest] = found;
+  const load = RUNNERS[cmd.id];
+  const parsed = load && parseFast(rest, cmd);
+  if (!load || !parsed) return false;
+  try {
+    await (await load())(parsed);
+  } catch (err) {
+    process.exitCode = reportFailure(err, cmd.id.replace(/:/g, ' '));
+  }
+  return true;
+}
