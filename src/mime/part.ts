@@ -85,12 +85,16 @@ export interface ParsedMessage {
   defects: Defect[];
 }
 
-/** Builds the tree from parser events. */
-export function createTreeBuilder(): MimeHandler & { result(): ParsedMessage } {
+/**
+ * Builds the tree from parser events. With `copy: false` the tree keeps views of the input
+ * instead of copies: right when the input is not modified afterwards (a Buffer read whole,
+ * or chunks a stream hands over and never reuses).
+ */
+export function createTreeBuilder(opts: { copy?: boolean } = {}): MimeHandler & { result(): ParsedMessage } {
   const defects: Defect[] = [];
   const stack: { part: Part; chunks: Uint8Array[]; pre: Uint8Array[]; epi: Uint8Array[] }[] = [];
   let root: Part | undefined;
-  const copy = (d: Uint8Array) => Uint8Array.prototype.slice.call(d);
+  const copy = opts.copy === false ? (d: Uint8Array) => d : (d: Uint8Array) => Uint8Array.prototype.slice.call(d);
   return {
     partStart(info: PartInfo) {
       const part = new Part({
@@ -103,7 +107,7 @@ export function createTreeBuilder(): MimeHandler & { result(): ParsedMessage } {
         closed: false,
       });
       // Header field raw bytes are views of the parser's buffer: own them.
-      for (const f of part.header.fields) if (f.raw) f.raw = copy(f.raw);
+      if (opts.copy !== false) for (const f of part.header.fields) if (f.raw) f.raw = copy(f.raw);
       if (info.unixFrom) part.unixFrom = copy(info.unixFrom);
       const parent = stack[stack.length - 1];
       if (parent) parent.part.parts.push(part);
@@ -143,21 +147,28 @@ export function createTreeBuilder(): MimeHandler & { result(): ParsedMessage } {
   };
 }
 
-/** Parses a whole message held in memory. Never throws for malformed input. */
+/**
+ * Parses a whole message held in memory. Never throws for malformed input. The tree refers
+ * to `bytes` (no copy): do not modify them while the tree is in use.
+ */
 export function parseMessage(bytes: Uint8Array, limits?: Partial<ParserLimits>): ParsedMessage {
-  const builder = createTreeBuilder();
+  const builder = createTreeBuilder({ copy: false });
   const p = createParser(builder, limits);
   p.push(bytes);
   p.end();
   return builder.result();
 }
 
-/** Parses a message from an async stream of chunks (the tree is held in memory). */
+/**
+ * Parses a message from an async stream of chunks (the tree is held in memory). Pass
+ * `copy: false` when the source never reuses a chunk's memory (Node's streams do not).
+ */
 export async function parseMessageStream(
   source: AsyncIterable<Uint8Array>,
   limits?: Partial<ParserLimits>,
+  opts: { copy?: boolean } = {},
 ): Promise<ParsedMessage> {
-  const builder = createTreeBuilder();
+  const builder = createTreeBuilder(opts);
   const p = createParser(builder, limits);
   for await (const chunk of source) p.push(chunk);
   p.end();
