@@ -16,7 +16,10 @@ const RUNS = i >= 0 ? Number(process.argv[i + 1]) : 30;
 
 const dir = mkdtempSync(join(tmpdir(), 'poste-bench-'));
 const small = join(dir, 'small.eml');
-writeFileSync(small, 'From: a@example.org\r\nTo: b@example.net\r\nSubject: =?utf-8?q?caf=C3=A9?= time\r\n\r\nHello.\r\n');
+writeFileSync(
+  small,
+  'From: a@example.org\r\nTo: b@example.net\r\nSubject: =?utf-8?q?caf=C3=A9?= time\r\n\r\nHello.\r\n',
+);
 
 function time(label, cmd, args) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return { label, ms: null };
@@ -41,5 +44,9 @@ const rows = [
 const floor = rows[0].ms;
 console.log(`median of ${RUNS} runs\n\n| command | ms | × node -e '' |\n|---|---:|---:|`);
 for (const r of rows) {
-  console.log(r.ms === null ? `| ${r.label} | not installed | |` : `| ${r.label} | ${r.ms.toFixed(1)} | ${(r.ms / floor).toFixed(2)} |`);
+  console.log(
+    r.ms === null
+      ? `| ${r.label} | not installed | |`
+      : `| ${r.label} | ${r.ms.toFixed(1)} | ${(r.ms / floor).toFixed(2)} |`,
+  );
 }

@@ -107,12 +107,8 @@ export function parseMessageIds(value: string): string[] {
 }
 
 function checkId(id: string): void {
-  const ok =
-    id.length > 0 &&
-    !/[\r\n]/.test(id) &&
-    parseMessageIds(`<${id}>`).length === 1 &&
-    parseMessageIds(`<${id}>`)[0] === id;
-  if (!ok) throw new RangeError(`invalid message id: ${JSON.stringify(id)}`);
+  const back = /[\r\n]/.test(id) ? [] : parseMessageIds(`<${id}>`);
+  if (back.length !== 1 || back[0] !== id) throw new RangeError(`invalid message id: ${JSON.stringify(id)}`);
 }
 
 /**

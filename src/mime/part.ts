@@ -94,7 +94,8 @@ export function createTreeBuilder(opts: { copy?: boolean } = {}): MimeHandler & 
   const defects: Defect[] = [];
   const stack: { part: Part; chunks: Uint8Array[]; pre: Uint8Array[]; epi: Uint8Array[] }[] = [];
   let root: Part | undefined;
-  const copy = opts.copy === false ? (d: Uint8Array) => d : (d: Uint8Array) => Uint8Array.prototype.slice.call(d);
+  const copy =
+    opts.copy === false ? (d: Uint8Array) => d : (d: Uint8Array) => Uint8Array.prototype.slice.call(d);
   return {
     partStart(info: PartInfo) {
       const part = new Part({

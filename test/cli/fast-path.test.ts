@@ -41,7 +41,13 @@ const CASES: Record<string, string[][]> = {
     ['--from', 'a@b.c', '--from', 'd@e.f'],
   ],
   'make:wrap': [[], ['--alternative'], ['--mixed', '--related'], ['--seed', 's', '--parallel'], ['-h']],
-  'make:put': [['x.png'], ['--type', 'image/png', '--name', 'é.png', 'x.png'], [], ['--disposition', 'inline', 'f'], ['--disposition', 'sideways', 'f']],
+  'make:put': [
+    ['x.png'],
+    ['--type', 'image/png', '--name', 'é.png', 'x.png'],
+    [],
+    ['--disposition', 'inline', 'f'],
+    ['--disposition', 'sideways', 'f'],
+  ],
   descr: [[], ['--json'], ['--json', '--json'], ['--no-json']],
   hdr: [['Subject'], ['Subject', 'From', '--raw'], ['--name', 'To', 'Cc'], []],
   addr: [[], ['-a'], ['--field', 'to', '--field', 'cc', '--json'], ['-ab']],
@@ -50,14 +56,20 @@ const CASES: Record<string, string[][]> = {
 
 async function oclifParse(cls: Command.Class, argv: string[]) {
   try {
-    const r = await Parser.parse(argv, { flags: cls.flags, args: cls.args, strict: cls.strict ?? true, context: undefined });
+    const r = await Parser.parse(argv, {
+      flags: cls.flags,
+      args: cls.args,
+      strict: cls.strict ?? true,
+      context: undefined,
+    });
     return { flags: r.flags, args: r.args, argv: r.argv };
   } catch {
     return 'error';
   }
 }
 
-const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false));
+const strip = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false));
 
 describe('fast path', () => {
   for (const [id, cls] of COMMANDS) {

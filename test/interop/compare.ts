@@ -1,6 +1,11 @@
 // Comparing `poste descr --json` trees with what test/interop/py/describe.py prints for
 // Python's email package.
-import { createDescriber, createParser, type MessageDescription, type PartDescription } from '../../src/mime/index.js';
+import {
+  createDescriber,
+  createParser,
+  type MessageDescription,
+  type PartDescription,
+} from '../../src/mime/index.js';
 
 export interface PyPart {
   type: string;
@@ -66,4 +71,3 @@ export function describeBytes(bytes: Uint8Array): MessageDescription {
 export function unclosed(defects: { code: string }[]): boolean {
   return defects.some((x) => x.code === 'missing-end-boundary');
 }
-

@@ -17,7 +17,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function craft(name: string, extra: string[][] = []): string {
   const email = pipe([
-    ['make', '--from', 'Zoë <zoe@example.org>', '--to', 'Ada <ada@example.net>', '--subject', 'Привет — a pipe', '--seed', name, note],
+    [
+      'make',
+      '--from',
+      'Zoë <zoe@example.org>',
+      '--to',
+      'Ada <ada@example.net>',
+      '--subject',
+      'Привет — a pipe',
+      '--seed',
+      name,
+      note,
+    ],
     ['make', 'wrap', '--mixed', '--seed', name],
     ['make', 'put', '--type', 'image/png', png],
     ...extra,
@@ -34,7 +45,9 @@ describe('Python email reads what poste crafts', () => {
       craft('plain'),
       craft('two-attachments', [['make', 'put', '--name', 'Überblick.txt', note]]),
     ];
-    const lines = runPython(join(repoRoot, 'test/interop/py/describe.py'), files.join('\n')).trim().split('\n');
+    const lines = runPython(join(repoRoot, 'test/interop/py/describe.py'), files.join('\n'))
+      .trim()
+      .split('\n');
     for (const [i, line] of lines.entries()) {
       const py = JSON.parse(line) as { root: PyPart };
       const ours = describeBytes(readFileSync(files[i] as string));

@@ -141,11 +141,14 @@ describe('parseContentType: liberal reading', () => {
       defects: ['bad-params', 'bad-params'],
     });
   });
-  it('reads parameter names as keys of a prototype-less object', () => {
-    const r = parseContentType('a/b; __proto__=x; constructor=y');
+  it('stores any parameter name as an own property, never touching the prototype', () => {
+    const r = parseContentType("a/b; __proto__=x; constructor=y; toString*=utf-8''z");
     expect(Object.getOwnPropertyDescriptor(r.params, '__proto__')?.value).toBe('x');
-    expect(Object.getPrototypeOf(r.params)).toBeNull();
+    expect(Object.getPrototypeOf(r.params)).toBe(Object.prototype);
     expect(r.params.constructor).toBe('y');
+    expect(r.params.tostring).toBe('z');
+    expect(r.defects).toEqual([]);
+    expect(Object.keys(parseContentType('a/b; x=1').params)).toEqual(['x']);
   });
   it('never throws', () => {
     const paramish = fc.string({
