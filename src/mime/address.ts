@@ -238,6 +238,12 @@ class Parser {
     }
     const stop = toks[k];
     if (isSpecial(stop, '<')) return this.angle(i, k, out);
+    if (isSpecial(stop, ':') && isSpecial(toks[i], '@')) {
+      // "@a,@b:user@host" without angle brackets: an obs-route (RFC 5322 §4.4), not a group
+      // (a display name cannot start with "@"). Drop the route; what follows is the address.
+      this.bad('route without angle brackets');
+      return k + 1;
+    }
     if (isSpecial(stop, ':')) return this.group(i, k, out);
     this.bare(i, k, out);
     return k;
@@ -376,10 +382,11 @@ class Parser {
       const restTok = dom.next < w.length ? (w[dom.next] as number) : k;
       if (next < w.length) {
         this.bad('missing "," between addresses');
-        out.push({
-          name: name || this.comments(lastTok + 1, restTok) || this.comments(fromTok, firstTok),
-          address,
-        });
+        if (ls < at)
+          out.push({
+            name: name || this.comments(lastTok + 1, restTok) || this.comments(fromTok, firstTok),
+            address,
+          });
         from = dom.next;
         fromTok = restTok;
         at = next;
@@ -391,6 +398,9 @@ class Parser {
       }
       // RFC 5322 §3.2.2: comments carry no meaning, but "foo@bar (Foo Bar)" is a name.
       if (name === '') name = this.comments(lastTok + 1, restTok) || this.comments(fromTok, firstTok);
+      // "a@b@c" or "@c": an "@" with no local part before it; inventing ""@c would add a
+      // recipient nobody wrote (a quoted empty local part, ""@c, is a token and stays).
+      if (ls === at) return;
       out.push({ name, address });
       return;
     }

@@ -169,10 +169,12 @@ function hexValue(c: number): number {
 }
 
 /**
- * RFC 2047 §4.2: "_" is a space, "=XX" a byte; a stray "=" stays itself. A non-ASCII
- * character (raw 8-bit text inside the word) contributes its UTF-8 bytes (RFC 6532).
+ * RFC 2047 §4.2: "_" is a space, "=XX" a byte; a stray "=" stays itself. Raw 8-bit text
+ * inside a word (invalid, but legacy mail has it) is given back as the bytes it came from:
+ * its UTF-8 bytes in a UTF-8 word (the header was read as UTF-8, RFC 6532), else the byte
+ * itself, since a header that is not UTF-8 was read one char per byte (Latin-1).
  */
-function decodeQ(s: string, from: number, to: number): Uint8Array {
+function decodeQ(s: string, from: number, to: number, utf8Word = true): Uint8Array {
   const out = new Uint8Array((to - from) * 3);
   let len = 0;
   for (let i = from; i < to; i++) {
@@ -187,6 +189,7 @@ function decodeQ(s: string, from: number, to: number): Uint8Array {
       out[len++] = (hexValue(s.charCodeAt(i + 1)) << 4) | hexValue(s.charCodeAt(i + 2));
       i += 2;
     } else if (c < 0x80) out[len++] = c;
+    else if (c <= 0xff && !utf8Word) out[len++] = c;
     else {
       const cp = s.codePointAt(i) as number;
       if (cp > 0xffff) i++;
@@ -317,7 +320,9 @@ function scanText(s: string, b: TextBuilder, defects: Defect[]): void {
       continue;
     }
     const bytes =
-      w.encoding === 'b' ? decodeB(s, w.textStart, w.textEnd) : decodeQ(s, w.textStart, w.textEnd);
+      w.encoding === 'b'
+        ? decodeB(s, w.textStart, w.textEnd)
+        : decodeQ(s, w.textStart, w.textEnd, charsetKey(w.charset) === 'utf-8');
     if (bytes === undefined) {
       defects.push(badWord(s, j));
       i = j + 1;

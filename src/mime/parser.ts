@@ -85,8 +85,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NL_DASH = latin1Bytes('\n--');
 const FROM_ = latin1Bytes('From ');
-/** Whitespace allowed after a delimiter (transport padding) before we stop looking. */
-const MAX_DELIMITER_PADDING = 256;
+/** What may follow the boundary on a delimiter line (transport padding, or junk). */
+const MAX_DELIMITER_LINE = 8192;
 
 export interface MimeParser {
   push(chunk: Uint8Array): void;
@@ -161,13 +161,21 @@ export function createParser(handler: MimeHandler, limits: Partial<ParserLimits>
     }
   }
 
-  /** Does a delimiter line start at `ls` (the position of its "--")? */
+  /**
+   * Does a delimiter line start at `ls` (the position of its "--")? RFC 2046 §5.1.1, note to
+   * implementors: the boundary must appear in its entirety at the start of the line; the
+   * rest of the line does not matter ("--b--" closes). When several active boundaries
+   * match, the longest wins (an outer "bb" is not an inner "b"), then the innermost.
+   */
   function matchAt(ls: number, eof: boolean): Match | 'more' | null {
     const n = buf.length;
+    let best = -1;
+    let bestLength = -1;
     for (let a = active.length - 1; a >= 0; a--) {
       const fi = active[a] as number;
       const dash = (stack[fi] as Frame).dash as Uint8Array;
       const dl = dash.length;
+      if (dl <= bestLength) continue;
       const avail = Math.min(dl, n - ls);
       let same = true;
       for (let k = 0; k < avail; k++) {
@@ -181,33 +189,27 @@ export function createParser(handler: MimeHandler, limits: Partial<ParserLimits>
         if (eof) continue;
         return 'more';
       }
-      let i = ls + dl;
-      let close = false;
-      if (i + 1 < n && buf[i] === DASH && buf[i + 1] === DASH) {
-        close = true;
-        i += 2;
-      } else if (i + 1 >= n && !eof && (i === n || buf[i] === DASH)) return 'more';
-      const padStart = i;
-      while (i < n && (buf[i] === 0x20 || buf[i] === 0x09) && i - padStart <= MAX_DELIMITER_PADDING) i++;
-      if (i - padStart > MAX_DELIMITER_PADDING) continue;
-      let end: number;
-      if (i === n) {
-        if (!eof) return 'more';
-        end = n;
-      } else if (buf[i] === LF) end = i + 1;
-      else if (buf[i] === CR) {
-        if (i + 1 === n && !eof) return 'more';
-        if (buf[i + 1] !== LF) continue;
-        end = i + 2;
-      } else continue; // "--boundary" followed by other text is not a delimiter (RFC 2046 §5.1.1)
-      let start = ls;
-      if (!(atLineStart && ls === pos)) {
-        start = ls - 1; // the LF
-        if (start > pos && buf[start - 1] === CR) start--;
-      }
-      return { start, end, frame: fi, close };
+      best = fi;
+      bestLength = dl;
     }
-    return null;
+    if (best < 0) return null;
+    const i = ls + bestLength;
+    if (i + 1 >= n && !eof && (i === n || buf[i] === DASH)) return 'more';
+    const close = i + 1 < n && buf[i] === DASH && buf[i + 1] === DASH;
+    // The line ends at its LF; a "line" that goes on and on is not a delimiter.
+    const lf = buf.indexOf(LF, i);
+    let end: number;
+    if (lf >= 0 && lf - i <= MAX_DELIMITER_LINE) end = lf + 1;
+    else if (lf < 0 && n - i <= MAX_DELIMITER_LINE) {
+      if (!eof) return 'more';
+      end = n;
+    } else return null;
+    let start = ls;
+    if (!(atLineStart && ls === pos)) {
+      start = ls - 1; // the LF
+      if (start > pos && buf[start - 1] === CR) start--;
+    }
+    return { start, end, frame: best, close };
   }
 
   /** Content bytes buf[from..to) go to the innermost frame. */

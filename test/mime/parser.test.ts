@@ -112,13 +112,33 @@ describe('streaming parser', () => {
     expect(text(serialize(root))).toBe(text(lf));
   });
 
-  it('requires a delimiter line to be exact (RFC 2046 §5.1.1)', () => {
+  it('takes a line that starts with the whole boundary as a delimiter (RFC 2046 §5.1.1 note)', () => {
     const msg = b(
-      'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bb\r\n--b x\r\n--b  \r\nsecond\r\n--b--\r\n',
+      'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n-b\r\n--b x\r\nsecond\r\n--b-- trailing\r\nepilogue',
+    );
+    const { root, defects } = parseMessage(msg);
+    expect(defects).toEqual([]);
+    expect(root.parts.length).toBe(2);
+    expect(text(root.parts[0]?.body ?? b(''))).toBe('-b');
+    expect(text(root.parts[1]?.body ?? b(''))).toBe('second');
+    expect(text(root.epilogue)).toBe('epilogue');
+  });
+
+  it('gives a delimiter line to the longest matching boundary, then to the innermost', () => {
+    const msg = b(
+      'Content-Type: multipart/mixed; boundary=bb\r\n\r\n--bb\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\ninner\r\n--bb\r\n\r\nouter\r\n--bb--\r\n',
     );
     const { root } = parseMessage(msg);
     expect(root.parts.length).toBe(2);
-    expect(text(root.parts[0]?.body ?? b(''))).toBe('--bb\r\n--b x');
+    expect(text(root.at('1.1')?.body ?? b(''))).toBe('inner');
+    expect(text(root.at('2')?.body ?? b(''))).toBe('outer');
+  });
+
+  it('does not take a line with a boundary missing its last character', () => {
+    const msg = b('Content-Type: multipart/mixed; boundary="b  "\r\n\r\n--b  \r\n\r\n--b \r\n--b  --\r\n');
+    const { root } = parseMessage(msg);
+    expect(root.parts.length).toBe(1);
+    expect(text(root.parts[0]?.body ?? b(''))).toBe('--b ');
   });
 
   it('an outer boundary ends an unclosed inner multipart', () => {
