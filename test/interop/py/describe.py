@@ -8,6 +8,7 @@ sha256_rfc is the hash after removing whitespace before hard line breaks of
 quoted-printable bodies (RFC 2045 6.7 rule 3), which Python keeps and poste drops.
 Run with Debian's /usr/bin/python3.
 """
+import datetime
 import email
 import email.policy
 import hashlib
@@ -51,6 +52,44 @@ def describe(part):
     return node
 
 
+def addresses(msg, name):
+    out = []
+    for value in msg.get_all(name) or []:
+        try:
+            for a in value.addresses:
+                out.append({"name": a.display_name, "address": a.addr_spec})
+        except Exception:  # noqa: BLE001 - a header Python cannot read
+            out.append({"error": str(value)})
+    return out
+
+
+def headers(msg):
+    date = None
+    try:
+        if msg["date"] is not None and msg["date"].datetime is not None:
+            date = msg["date"].datetime.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    except Exception:  # noqa: BLE001
+        date = "error"
+    mid = msg["message-id"]
+    return {
+        "subject": None if msg["subject"] is None else str(msg["subject"]),
+        "from": addresses(msg, "from"),
+        "to": addresses(msg, "to"),
+        "cc": addresses(msg, "cc"),
+        "date": date,
+        "messageId": None if mid is None else str(mid).strip().strip("<>"),
+    }
+
+
+def all_defects(msg):
+    out = [type(d).__name__ for d in msg.defects]
+    if msg.is_multipart():
+        for p in msg.get_payload():
+            if hasattr(p, "defects"):
+                out += all_defects(p)
+    return out
+
+
 def main():
     for line in sys.stdin:
         path = line.rstrip("\n")
@@ -60,7 +99,7 @@ def main():
             raw = f.read()
         try:
             msg = email.message_from_bytes(raw, policy=email.policy.default)
-            out = {"file": path, "root": describe(msg)}
+            out = {"file": path, "root": describe(msg), "headers": headers(msg), "defects": all_defects(msg)}
         except Exception as e:  # noqa: BLE001 - report, do not stop the run
             out = {"file": path, "error": f"{type(e).__name__}: {e}"}
         print(json.dumps(out), flush=True)
