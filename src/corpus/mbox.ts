@@ -7,7 +7,13 @@ function isFromLine(data: Uint8Array, i: number): boolean {
   // ">*From " at the start of a line.
   let j = i;
   while (data[j] === 0x3e) j++;
-  return data[j] === 0x46 && data[j + 1] === 0x72 && data[j + 2] === 0x6f && data[j + 3] === 0x6d && data[j + 4] === 0x20;
+  return (
+    data[j] === 0x46 &&
+    data[j + 1] === 0x72 &&
+    data[j + 2] === 0x6f &&
+    data[j + 3] === 0x6d &&
+    data[j + 4] === 0x20
+  );
 }
 
 /** Messages to mboxrd: a From line before each, ">" added before ">*From " lines. */
