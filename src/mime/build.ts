@@ -15,7 +15,7 @@ import { formatMessageIds, generateMessageId } from './message-id.js';
 import { formatContentDisposition, formatContentType, parseContentType } from './params.js';
 import { Part } from './part.js';
 import { serialize } from './serialize.js';
-import { chooseEncoding, encodeBody, type TransferEncoding, toCrlf } from './transfer.js';
+import { chooseEncoding, decodedBody, encodeBody, type TransferEncoding, toCrlf } from './transfer.js';
 
 /** Misuse of the builders (bad address, wrong kind of message): the caller's input is wrong. */
 export class BuildError extends Error {
@@ -214,8 +214,8 @@ export function appendPart(message: Part, part: Part): void {
   }
   const boundary = message.boundary ?? '';
   if (part.kind === 'leaf' && contains(part.body, `--${boundary}`)) {
-    // Only 7bit/8bit text can hold it; quoted-printable turns "=_" into "=3D_".
-    const decoded = part.body;
+    // Quoted-printable escapes a "-" that opens a line, so no line can be a delimiter.
+    const decoded = decodedBody(part);
     part.body = encodeBody(decoded, 'quoted-printable', isTextType(part.type));
     part.encoding = 'quoted-printable';
     part.header.set('Content-Transfer-Encoding', 'quoted-printable');

@@ -8,7 +8,6 @@ export const HT = 0x09;
 export const CRLF: Uint8Array = Uint8Array.of(CR, LF);
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
 
 /** Bytes to a string, one char per byte (lossless, reversible with `latin1Bytes`). */
 export function latin1String(bytes: Uint8Array): string {
@@ -20,7 +19,8 @@ export function latin1Bytes(text: string): Uint8Array {
 }
 
 export function utf8Bytes(text: string): Uint8Array {
-  return encoder.encode(text);
+  // Buffer.from is several times faster than TextEncoder for the short strings of headers.
+  return Buffer.from(text, 'utf8');
 }
 
 /** Header bytes to a string: UTF-8 when valid (RFC 6532), else Latin-1 (one char per byte). */

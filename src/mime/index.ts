@@ -3,6 +3,7 @@
 export * from './address.js';
 export * from './base64.js';
 export * from './build.js';
+export { bytesEqual, concatBytes } from './bytes.js';
 export * from './charset.js';
 export * from './date.js';
 export * from './defects.js';
@@ -14,6 +15,7 @@ export * from './params.js';
 export * from './parser.js';
 export * from './part.js';
 export * from './quoted-printable.js';
+export * from './semantic.js';
 export * from './serialize.js';
 export * from './transfer.js';
 export * from './uuencode.js';

@@ -101,45 +101,54 @@ export function decodeQuotedPrintable(data: Uint8Array): Uint8Array {
 }
 
 export interface QpEncodeOptions {
-  /**
-   * Binary data: CR and LF are encoded too, so the bytes come back exactly. Otherwise
-   * line breaks (CRLF, or a bare LF) in the input are hard line breaks written as CRLF.
-   */
+  /** Binary data: CRLF is escaped too (there are no lines). Default: CRLF is a hard line break. */
   binary?: boolean;
-  lineLength?: number;
 }
 
-const HEXDIGITS = '0123456789ABCDEF';
+const HEXDIGITS = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
 
-/** Quoted-printable with CRLF line breaks and soft breaks keeping lines within 76 chars. */
+/**
+ * Quoted-printable that decodes back to exactly `data`, whatever it holds: CRLF is a hard
+ * line break (unless `binary`), a lone CR or LF is escaped; white space before a line break
+ * or at the end is escaped; lines stay within 76 characters. A "." or "-" opening a line is
+ * escaped too, so no line can be taken for a delimiter or end an SMTP transfer.
+ */
 export function encodeQuotedPrintable(data: Uint8Array, opts: QpEncodeOptions = {}): Uint8Array {
-  const max = (opts.lineLength ?? 76) - 1; // room for the "=" of a soft break
-  const out: number[] = [];
-  let col = 0;
+  const binary = opts.binary === true;
   const n = data.length;
-  const push = (bytes: number[]) => {
-    if (col + bytes.length > max) {
-      out.push(0x3d, 0x0d, 0x0a);
-      col = 0;
-    }
-    for (const x of bytes) out.push(x);
-    col += bytes.length;
-  };
+  const out = new Uint8Array(3 * n + 3 * Math.ceil(n / 24) + 8);
+  let o = 0;
+  let col = 0;
   for (let i = 0; i < n; i++) {
     const b = data[i] as number;
-    if (!opts.binary && (b === 0x0a || (b === 0x0d && data[i + 1] === 0x0a))) {
-      if (b === 0x0d) i++;
-      out.push(0x0d, 0x0a);
+    if (!binary && b === 0x0d && data[i + 1] === 0x0a) {
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
       col = 0;
+      i++;
       continue;
     }
-    const atLineEnd =
-      i + 1 === n ||
-      (!opts.binary && (data[i + 1] === 0x0a || (data[i + 1] === 0x0d && data[i + 2] === 0x0a)));
-    const literal = (b >= 0x21 && b <= 0x7e && b !== 0x3d) || ((b === 0x20 || b === 0x09) && !atLineEnd);
-    // A "." opening a line is legal but fragile in SMTP transit: encode it.
-    if (literal && !(b === 0x2e && col === 0)) push([b]);
-    else push([0x3d, HEXDIGITS.charCodeAt(b >> 4), HEXDIGITS.charCodeAt(b & 15)]);
+    let lit: boolean;
+    if (b > 0x20 && b < 0x7f) lit = b !== 0x3d;
+    else if (b === 0x20 || b === 0x09)
+      lit = i + 1 < n && (binary || !(data[i + 1] === 0x0d && data[i + 2] === 0x0a));
+    else lit = false;
+    if (col + (lit ? 1 : 3) > 75) {
+      out[o++] = 0x3d;
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      col = 0;
+    }
+    if (lit && col === 0 && (b === 0x2e || b === 0x2d)) lit = false;
+    if (lit) {
+      out[o++] = b;
+      col++;
+    } else {
+      out[o++] = 0x3d;
+      out[o++] = HEXDIGITS[b >> 4] as number;
+      out[o++] = HEXDIGITS[b & 15] as number;
+      col += 3;
+    }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, o);
 }

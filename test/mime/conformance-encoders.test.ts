@@ -66,10 +66,12 @@ for (const [project, dir] of [
     });
 
     it('quoted-printable: our encoding of wikipedia.txt decodes back', () => {
-      // As text: its LF line ends become CRLF hard line breaks.
-      const asText = buf(encodeQuotedPrintable(text));
+      // As text with CRLF line ends (as mail has them): hard line breaks, lines within 76.
+      const asText = buf(encodeQuotedPrintable(lfToCrlf(text)));
       expectMimeLines(asText);
       expect(buf(decodeQuotedPrintable(asText)).equals(lfToCrlf(text))).toBe(true);
+      // Its bare LFs are escaped, so they come back as they are.
+      expect(buf(decodeQuotedPrintable(encodeQuotedPrintable(text))).equals(text)).toBe(true);
       // As binary: every byte, LF included, comes back.
       const asBinary = buf(encodeQuotedPrintable(text, { binary: true }));
       expect(buf(decodeQuotedPrintable(asBinary)).equals(text)).toBe(true);
