@@ -70,7 +70,11 @@ export class Header {
   }
 
   clone(): Header {
-    return new Header(this.fields.map((f) => ({ ...f })));
+    return new Header(
+      this.fields.map((f) =>
+        f.raw ? { name: f.name, value: f.value, raw: f.raw } : { name: f.name, value: f.value },
+      ),
+    );
   }
 }
 
@@ -100,12 +104,43 @@ export function fieldNameLength(line: Uint8Array, start: number, end: number): n
   return i < end && line[i] === 0x3a ? nameEnd - start : -1;
 }
 
+/**
+ * A parsed field: its value is unfolded on first use (most fields of most messages are
+ * never read). Assigning a value drops the raw bytes, so the field is written afresh.
+ */
+class ParsedField implements HeaderField {
+  readonly name: string;
+  raw: Uint8Array | undefined;
+  private readonly colon: number;
+  private cached: string | undefined;
+
+  constructor(name: string, raw: Uint8Array, colon: number) {
+    this.name = name;
+    this.raw = raw;
+    this.colon = colon;
+  }
+
+  get value(): string {
+    if (this.cached === undefined) this.cached = unfold((this.raw as Uint8Array).subarray(this.colon + 1));
+    return this.cached;
+  }
+
+  set value(v: string) {
+    this.cached = v;
+    this.raw = undefined;
+  }
+
+  toJSON(): { name: string; value: string } {
+    return { name: this.name, value: this.value };
+  }
+}
+
 /** Builds a field from its exact bytes (one line plus its continuation lines). */
 export function fieldFromRaw(raw: Uint8Array, nameLength: number): HeaderField {
   const name = latin1String(raw.subarray(0, nameLength));
   let i = nameLength;
   while (raw[i] !== 0x3a) i++;
-  return { name, value: unfold(raw.subarray(i + 1)), raw };
+  return new ParsedField(name, raw, i);
 }
 
 /** RFC 5322 §2.2.3: unfolding removes each CRLF (or bare LF) that precedes whitespace. */
