@@ -6,7 +6,7 @@
 // up as a difference, which `diffModels` names.
 import { type AddressItem, formatAddressList, parseAddressList } from './address.js';
 import { decodeBase64, encodeBase64Lines } from './base64.js';
-import { asBuffer } from './bytes.js';
+import { asBuffer, concatBytes } from './bytes.js';
 import { formatDate, parseDate } from './date.js';
 import { decodeUnstructured, encodeUnstructured } from './encoded-word.js';
 import { HARD_MAX_LINE, Header, type HeaderField } from './header.js';
@@ -284,6 +284,12 @@ export function toModel(part: Part): ModelPart {
     }
     fields[i] = { name: f.name, value };
   }
+  if (part.kind === 'multipart' && part.parts.length === 0) {
+    // No delimiter line at all: nothing was split, the body is opaque data.
+    opaqueMultipart(fields, part);
+    const body = concatBytes([part.preamble, part.closeDelimiter ?? EMPTY, part.epilogue]);
+    return { fields, kind: 'leaf', body };
+  }
   if (part.kind === 'multipart') {
     return {
       fields,
@@ -294,7 +300,22 @@ export function toModel(part: Part): ModelPart {
     };
   }
   if (part.kind === 'message') return { fields, kind: 'message', parts: part.parts.map(toModel) };
+  if (part.type.startsWith('multipart/')) opaqueMultipart(fields, part);
   return { fields, kind: 'leaf', body: leafBody(part) };
+}
+
+/**
+ * A multipart the parser could not split (no boundary, no delimiter, too deep) is opaque data: say
+ * so in its Content-Type, so that its fresh encoding is a valid message and not a
+ * multipart without delimiters (RFC 2046 §5.1.1 requires the boundary parameter).
+ */
+function opaqueMultipart(fields: ModelField[], part: Part): void {
+  const i = fields.findIndex((f) => f.name.toLowerCase() === 'content-type');
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(part.params))
+    if (k !== 'boundary' && paramsWritable({ [k]: v })) params[k] = v;
+  const value: FieldValue = { kind: 'content-type', type: 'application', subtype: 'octet-stream', params };
+  if (i >= 0) fields[i] = { name: (fields[i] as ModelField).name, value };
 }
 
 function leafBody(part: Part): Uint8Array {

@@ -9,7 +9,7 @@ const CRLF = Uint8Array.of(0x0d, 0x0a);
 
 export function serialize(part: Part): Uint8Array {
   const sink = new ByteSink(estimate(part));
-  writePart(part, sink);
+  emit(part, (chunk) => sink.write(chunk));
   return sink.bytes();
 }
 
@@ -19,45 +19,53 @@ function estimate(part: Part): number {
   return n;
 }
 
-/** Streams the serialization chunk by chunk (no copy of bodies). */
-export function* serializeChunks(part: Part): Generator<Uint8Array> {
-  if (part.unixFrom) yield part.unixFrom;
+/** The serialization as a list of chunks, bodies not copied (for streaming out). */
+export function serializeChunks(part: Part): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  emit(part, (chunk) => chunks.push(chunk));
+  return chunks;
+}
+
+/** Hands every piece of the serialization to `write`, in order. */
+function emit(part: Part, write: (chunk: Uint8Array) => void): void {
+  if (part.unixFrom) write(part.unixFrom);
   const fields = part.header.fields;
   // A changed header gets the blank line it needs even when the parsed one had none.
   const separator = part.separator.length === 0 && fields.some((f) => !f.raw) ? CRLF : part.separator;
   for (let i = 0; i < fields.length; i++) {
     const bytes = fieldBytes(fields[i] as (typeof fields)[number]);
-    yield bytes;
+    write(bytes);
     // A raw field cut at the end of the input has no line break: add one if more follows.
     const more = i + 1 < fields.length || separator.length > 0;
-    if (more && bytes[bytes.length - 1] !== 0x0a) yield CRLF;
+    if (more && bytes[bytes.length - 1] !== 0x0a) write(CRLF);
   }
-  if (separator.length) yield separator;
+  if (separator.length) write(separator);
   if (part.kind === 'leaf') {
-    if (part.body.length) yield part.body;
+    if (part.body.length) write(part.body);
     return;
   }
   if (part.kind === 'message') {
-    for (const c of part.parts) yield* serializeChunks(c);
+    for (const c of part.parts) emit(c, write);
     return;
   }
   const boundary = part.boundary ?? '';
-  if (part.preamble.length) yield part.preamble;
+  if (part.preamble.length) write(part.preamble);
   for (let i = 0; i < part.parts.length; i++) {
-    yield part.delimiters[i] ??
-      latin1Bytes(i === 0 && part.preamble.length === 0 ? `--${boundary}\r\n` : `\r\n--${boundary}\r\n`);
-    yield* serializeChunks(part.parts[i] as Part);
-  }
-  if (part.closeDelimiter) yield part.closeDelimiter;
-  else if (part.closed)
-    yield latin1Bytes(
-      part.parts.length === 0 && part.preamble.length === 0
-        ? `--${boundary}--\r\n`
-        : `\r\n--${boundary}--\r\n`,
+    write(
+      part.delimiters[i] ??
+        latin1Bytes(i === 0 && part.preamble.length === 0 ? `--${boundary}\r\n` : `\r\n--${boundary}\r\n`),
     );
-  if (part.epilogue.length) yield part.epilogue;
-}
-
-function writePart(part: Part, sink: ByteSink): void {
-  for (const chunk of serializeChunks(part)) sink.write(chunk);
+    emit(part.parts[i] as Part, write);
+  }
+  if (part.closeDelimiter) write(part.closeDelimiter);
+  else if (part.closed) {
+    write(
+      latin1Bytes(
+        part.parts.length === 0 && part.preamble.length === 0
+          ? `--${boundary}--\r\n`
+          : `\r\n--${boundary}--\r\n`,
+      ),
+    );
+  }
+  if (part.epilogue.length) write(part.epilogue);
 }

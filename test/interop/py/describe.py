@@ -52,15 +52,34 @@ def describe(part):
     return node
 
 
+def text(s):
+    """Python keeps raw 8-bit header bytes as surrogate escapes; RFC 6532 says they are UTF-8."""
+    if s is None:
+        return None
+    try:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return s
+
+
 def addresses(msg, name):
     out = []
     for value in msg.get_all(name) or []:
         try:
             for a in value.addresses:
-                out.append({"name": a.display_name, "address": a.addr_spec})
+                out.append({"name": text(a.display_name), "address": text(a.addr_spec)})
         except Exception:  # noqa: BLE001 - a header Python cannot read
             out.append({"error": str(value)})
     return out
+
+
+def message_id(value):
+    """The id between the first angle brackets (the value may carry a comment)."""
+    start = value.find("<")
+    end = value.find(">", start + 1)
+    if start >= 0 and end > start:
+        return value[start + 1:end].replace(" ", "")
+    return value.strip()
 
 
 def headers(msg):
@@ -72,12 +91,12 @@ def headers(msg):
         date = "error"
     mid = msg["message-id"]
     return {
-        "subject": None if msg["subject"] is None else str(msg["subject"]),
+        "subject": None if msg["subject"] is None else text(str(msg["subject"])),
         "from": addresses(msg, "from"),
         "to": addresses(msg, "to"),
         "cc": addresses(msg, "cc"),
         "date": date,
-        "messageId": None if mid is None else str(mid).strip().strip("<>"),
+        "messageId": None if mid is None else text(message_id(str(mid))),
     }
 
 
