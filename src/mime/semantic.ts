@@ -273,17 +273,21 @@ function fieldModel(name: string, value: string): FieldValue {
  */
 export function toModel(part: Part): ModelPart {
   const src = part.header.fields;
-  const fields: ModelField[] = new Array(src.length);
+  const fields: ModelField[] = [];
   for (let i = 0; i < src.length; i++) {
     const f = src[i] as HeaderField;
+    // A continuation line with no field before it (broken mail) continues nothing: it
+    // carries no meaning, and a fresh encoding leaves it out.
+    if (f.name === '') continue;
     let value: FieldValue;
     try {
-      value = f.name === '' ? raw(f.value) : fieldModel(f.name, f.value);
+      value = fieldModel(f.name, f.value);
     } catch {
       value = raw(f.value);
     }
-    fields[i] = { name: f.name, value };
+    fields.push({ name: f.name, value });
   }
+  interpretContentType(fields, part);
   if (part.kind === 'multipart' && part.parts.length === 0) {
     // No delimiter line at all: nothing was split, the body is opaque data.
     opaqueMultipart(fields, part);
@@ -302,6 +306,25 @@ export function toModel(part: Part): ModelPart {
   if (part.kind === 'message') return { fields, kind: 'message', parts: part.parts.map(toModel) };
   if (part.type.startsWith('multipart/')) opaqueMultipart(fields, part);
   return { fields, kind: 'leaf', body: leafBody(part) };
+}
+
+/**
+ * A Content-Type that does not read cleanly means what the parser made of it (RFC 2045
+ * §5.2: text/plain when the type is unreadable; the parameters it could read): the model
+ * holds that meaning, so a fresh encoding writes it validly.
+ */
+function interpretContentType(fields: ModelField[], part: Part): void {
+  const i = fields.findIndex((f) => f.name.toLowerCase() === 'content-type');
+  const f = fields[i];
+  if (!f || f.value.kind !== 'raw') return;
+  const slash = part.type.indexOf('/');
+  const type = part.type.slice(0, slash);
+  const subtype = part.type.slice(slash + 1);
+  if (!TOKEN.test(type) || !TOKEN.test(subtype)) return;
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(part.params)) if (paramsWritable({ [k]: v })) params[k] = v;
+  if (part.kind === 'multipart' && params.boundary === undefined) return;
+  fields[i] = { name: f.name, value: { kind: 'content-type', type, subtype, params } };
 }
 
 /**

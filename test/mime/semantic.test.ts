@@ -157,7 +157,17 @@ describe('field kinds', () => {
     expect(field('Content-Type: text/plain; charset="us-ascii" (Plain text)').written).toBe(
       'Content-Type: text/plain; charset=us-ascii',
     );
-    expect(field('Content-Type: text/plain; charset').value.kind).toBe('raw');
+    // A broken Content-Type means what the parser made of it, and is written validly.
+    const broken = trip(bytes('Content-Type: text/plain; charset\r\n\r\nbody\r\n'));
+    expect(broken.diff).toBeUndefined();
+    expect(broken.before).toBe(1);
+    expect(broken.defects).toBe(0);
+    expect(broken.a.fields[0]?.value).toEqual({
+      kind: 'content-type',
+      type: 'text',
+      subtype: 'plain',
+      params: {},
+    });
   });
 
   it('disposition', () => {
