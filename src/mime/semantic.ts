@@ -316,7 +316,7 @@ export function toModel(part: Part): ModelPart {
 function interpretContentType(fields: ModelField[], part: Part): void {
   const i = fields.findIndex((f) => f.name.toLowerCase() === 'content-type');
   const f = fields[i];
-  if (!f || f.value.kind !== 'raw') return;
+  if (f?.value.kind !== 'raw') return;
   const slash = part.type.indexOf('/');
   const type = part.type.slice(0, slash);
   const subtype = part.type.slice(slash + 1);
