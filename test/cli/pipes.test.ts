@@ -138,6 +138,15 @@ describe('poste extract', () => {
   });
 });
 
+describe('unknown commands', () => {
+  it('exit 64 with one line naming the commands', () => {
+    const r = poste(['nope']);
+    expect(r.status).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('make wrap');
+  });
+});
+
 describe('help', () => {
   it('every command has --help with an example', () => {
     for (const cmd of [
