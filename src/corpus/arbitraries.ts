@@ -1068,8 +1068,15 @@ function randomString(r: Prng, alphabet: string, n: number): string {
   return s;
 }
 
-/** A message id without angle brackets (RFC 5322 §3.6.4: dot-atom-text "@" dot-atom-text / no-fold-literal). */
+/**
+ * A message id without angle brackets (RFC 5322 §3.6.4: dot-atom-text "@" dot-atom-text /
+ * no-fold-literal), never with "=?" (RFC 2047 §5: no encoded words in a msg-id).
+ */
 function messageId(r: Prng): string {
+  return rawMessageId(r).replace(/=\?/g, '=_');
+}
+
+function rawMessageId(r: Prng): string {
   const host = () => `${r.pick(LABEL_WORDS)}.${r.pick(TLDS)}`;
   switch (r.int(10)) {
     case 0:
@@ -1972,7 +1979,9 @@ function fixBoundaries(m: MessageSpec): void {
         const b = (all[j] as MultipartSpec).boundary;
         if (a.boundary.startsWith(b) || b.startsWith(a.boundary)) clash = true;
       }
-      if (clash) setBoundary(a, `${a.boundary.slice(0, 60)}.${i}x${n++}`);
+      // A prefix no other boundary has (appending would keep a prefix a prefix). At most
+      // 70 characters, none a space at the end (RFC 2046 §5.1.1).
+      if (clash) setBoundary(a, `${i}.${n++}=${a.boundary}`.slice(0, 70).replace(/ +$/, ''));
     }
   }
 }

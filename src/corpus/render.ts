@@ -661,8 +661,3 @@ export function renderMessage(spec: MessageSpec): Uint8Array {
   if (w && r) text = wildBytes(text, w, r);
   return Buffer.from(text, 'latin1');
 }
-
-/** Exposed for tests: the bytes of one header field as written in a message. */
-export function renderField(f: FieldSpec, utf8: boolean): Uint8Array {
-  return Buffer.from(headerBytes(fieldText(f, utf8), true), 'latin1');
-}

@@ -156,10 +156,14 @@ function encodeIso2022jp(text: string): Uint8Array {
     }
     if (inJis) out.push(ESC, 0x28, 0x42);
     inJis = false;
-    // Half-width katakana (0x8E xx) has no place in RFC 1468: substitute a question mark.
+    // Half-width katakana (0x8E xx) and JIS X 0212 (0x8F xx xx) have no place in RFC 1468:
+    // substitute a question mark, so the output stays 7-bit.
     if (b === 0x8e) {
       out.push(0x3f);
       i++;
+    } else if (b === 0x8f) {
+      out.push(0x3f);
+      i += 2;
     } else out.push(b);
   }
   if (inJis) out.push(ESC, 0x28, 0x42);

@@ -104,7 +104,6 @@ export function createParser(handler: MimeHandler, limits: Partial<ParserLimits>
   const stack: Frame[] = [newFrame('', 0, 'text/plain')];
   /** Indexes into `stack` of the multiparts whose delimiters can still appear, innermost last. */
   let active: number[] = [];
-  let maxDash = 0;
 
   function newFrame(path: string, depth: number, defaultType: string): Frame {
     return { path, depth, state: 'header', children: 0, headerScan: 0, defaultType };
@@ -116,13 +115,9 @@ export function createParser(handler: MimeHandler, limits: Partial<ParserLimits>
 
   function refreshActive(): void {
     active = [];
-    maxDash = 0;
     for (let i = 0; i < stack.length; i++) {
       const f = stack[i] as Frame;
-      if (f.dash && (f.state === 'preamble' || f.state === 'parts')) {
-        active.push(i);
-        if (f.dash.length > maxDash) maxDash = f.dash.length;
-      }
+      if (f.dash && (f.state === 'preamble' || f.state === 'parts')) active.push(i);
     }
   }
 
@@ -358,7 +353,10 @@ export function createParser(handler: MimeHandler, limits: Partial<ParserLimits>
       type = `${ct.type}/${ct.subtype}`;
       params = ct.params;
     }
-    const encoding = (header.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase() || '7bit';
+    // RFC 2045 §1 (erratum 2586): comments may follow any MIME field value; they mean nothing.
+    const cte = header.get('content-transfer-encoding') ?? '7bit';
+    const encoding =
+      (cte.includes('(') ? cte.replace(/\([^()]*\)/g, ' ') : cte).trim().toLowerCase() || '7bit';
     let kind: PartKind = 'leaf';
     let boundary: string | undefined;
     if (type.startsWith('multipart/')) {

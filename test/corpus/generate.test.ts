@@ -2,6 +2,7 @@
 // valid (CRLF, lines ≤ 998, no defect), round-trips byte for byte, and reads back as the spec
 // it was written from (addresses, dates, ids, text, parameters, tree, bodies); wild messages
 // parse without a throw; and over a few thousand messages every feature shows up.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AddressItemSpec,
@@ -17,10 +18,12 @@ import {
   MAX_DEPTH,
   type MessageSpec,
   maildirName,
+  messageSpec,
   messageSpecAt,
   type ParamSpec,
   renderMessage,
   textBytes,
+  wildSpec,
 } from '../../src/corpus/index.js';
 import {
   bodyText,
@@ -43,10 +46,13 @@ import {
   serialize,
 } from '../../src/mime/index.js';
 
-// More with CORPUS_VALID=100000 CORPUS_WILD=100000 CORPUS_SEED=…; CORPUS_REPORT=1 prints the coverage.
+// More with CORPUS_VALID=100000 CORPUS_WILD=100000 CORPUS_RUNS=5000 CORPUS_SEED=…; CORPUS_REPORT=1 prints the coverage.
 const SEED = Number(process.env.CORPUS_SEED ?? 20250101);
 const VALID = Number(process.env.CORPUS_VALID ?? 2000);
 const WILD = Number(process.env.CORPUS_WILD ?? 1000);
+const RUNS = Number(process.env.CORPUS_RUNS ?? 150);
+/** Generous time for larger runs (vitest's default is 60 s). */
+const timeout = (n: number) => Math.max(60_000, n * 10);
 
 const eq = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
@@ -398,101 +404,144 @@ function cover(counts: Map<string, number>, root: Part): void {
 }
 
 describe('valid messages', () => {
-  it(`${VALID} messages: CRLF, lines ≤ 998, no defect, byte-exact round trip, the spec read back`, () => {
-    const problems: string[] = [];
-    const counts = new Map<string, number>();
-    for (let i = 0; i < VALID; i++) {
-      const spec = messageSpecAt(SEED, i);
-      const bytes = renderMessage(spec);
-      const text = Buffer.from(bytes).toString('latin1');
-      if (/(^|[^\r])\n|\r(?!\n)/.test(text)) problems.push(`#${i}: a bare CR or LF`);
-      const long = text.split('\r\n').find((l) => l.length > 998);
-      if (long !== undefined) problems.push(`#${i}: a line of ${long.length} octets`);
-      const { root, defects } = parseMessage(bytes);
-      if (defects.length) problems.push(`#${i}: defects ${JSON.stringify(defects)}`);
-      if (!eq(serialize(root), bytes)) problems.push(`#${i}: serialize differs`);
-      const c: Check = { problems: [], at: `#${i}` };
-      checkMessage(c, root, spec);
-      problems.push(...c.problems);
-      cover(counts, root);
-      if (problems.length > 30) break;
-    }
-    expect(problems).toEqual([]);
+  it(
+    `${VALID} messages: CRLF, lines ≤ 998, no defect, byte-exact round trip, the spec read back`,
+    () => {
+      const problems: string[] = [];
+      const counts = new Map<string, number>();
+      for (let i = 0; i < VALID; i++) {
+        const spec = messageSpecAt(SEED, i);
+        const bytes = renderMessage(spec);
+        const text = Buffer.from(bytes).toString('latin1');
+        if (/(^|[^\r])\n|\r(?!\n)/.test(text)) problems.push(`#${i}: a bare CR or LF`);
+        const long = text.split('\r\n').find((l) => l.length > 998);
+        if (long !== undefined) problems.push(`#${i}: a line of ${long.length} octets`);
+        const { root, defects } = parseMessage(bytes);
+        if (defects.length) problems.push(`#${i}: defects ${JSON.stringify(defects)}`);
+        if (!eq(serialize(root), bytes)) problems.push(`#${i}: serialize differs`);
+        const c: Check = { problems: [], at: `#${i}` };
+        checkMessage(c, root, spec);
+        problems.push(...c.problems);
+        cover(counts, root);
+        if (problems.length > 30) break;
+      }
+      expect(problems).toEqual([]);
 
-    const must = [
-      'encoded word B',
-      'encoded word Q',
-      'encoded word language',
-      ...CHARSETS.map((cs) => `encoded word ${cs}`),
-      ...CHARSETS.map((cs) => `body charset ${cs}`),
-      'body charset us-ascii',
-      ...SCRIPTS.map(([s]) => `name ${s}`),
-      'group',
-      'empty group',
-      'quoted name with specials',
-      'quoted local part',
-      'domain literal',
-      'comment',
-      'SMTPUTF8 address',
-      'UTF-8 header (RFC 6532)',
-      'zone -0000',
-      'zone +0545',
-      'zone with minutes',
-      'date comment',
-      'date without day name',
-      'message-id',
-      'references',
-      'in-reply-to',
-      'RFC 2231 name*=',
-      'RFC 2231 continuation',
-      'RFC 2231 extended continuation',
-      'RFC 2231 language',
-      'quoted-pair in parameter',
-      ...['mixed', 'alternative', 'related', 'digest', 'signed', 'encrypted', 'report'].map(
-        (s) => `multipart/${s}`,
-      ),
-      'message/rfc822',
-      'message/global',
-      'encoding 7bit',
-      'encoding 8bit',
-      'encoding quoted-printable',
-      'encoding base64',
-      'binary attachment',
-      'attachment > 16 KB',
-      'QP soft line breaks',
-      'folded field',
-      'header line > 78',
-      'body line "From "',
-      ...Array.from({ length: MAX_DEPTH + 1 }, (_, d) => `depth ${d}`),
-    ];
-    if (process.env.CORPUS_REPORT) {
-      const table = [...counts]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, n]) => `${String(n).padStart(7)}  ${k}`);
-      console.log(`coverage over ${VALID} messages (seed ${SEED}):\n${table.join('\n')}`);
-    }
-    const missing = must.filter((k) => !counts.has(k));
-    expect(missing).toEqual([]);
-  });
+      const must = [
+        'encoded word B',
+        'encoded word Q',
+        'encoded word language',
+        ...CHARSETS.map((cs) => `encoded word ${cs}`),
+        ...CHARSETS.map((cs) => `body charset ${cs}`),
+        'body charset us-ascii',
+        ...SCRIPTS.map(([s]) => `name ${s}`),
+        'group',
+        'empty group',
+        'quoted name with specials',
+        'quoted local part',
+        'domain literal',
+        'comment',
+        'SMTPUTF8 address',
+        'UTF-8 header (RFC 6532)',
+        'zone -0000',
+        'zone +0545',
+        'zone with minutes',
+        'date comment',
+        'date without day name',
+        'message-id',
+        'references',
+        'in-reply-to',
+        'RFC 2231 name*=',
+        'RFC 2231 continuation',
+        'RFC 2231 extended continuation',
+        'RFC 2231 language',
+        'quoted-pair in parameter',
+        ...['mixed', 'alternative', 'related', 'digest', 'signed', 'encrypted', 'report'].map(
+          (s) => `multipart/${s}`,
+        ),
+        'message/rfc822',
+        'message/global',
+        'encoding 7bit',
+        'encoding 8bit',
+        'encoding quoted-printable',
+        'encoding base64',
+        'binary attachment',
+        'attachment > 16 KB',
+        'QP soft line breaks',
+        'folded field',
+        'header line > 78',
+        'body line "From "',
+        ...Array.from({ length: MAX_DEPTH + 1 }, (_, d) => `depth ${d}`),
+      ];
+      if (process.env.CORPUS_REPORT) {
+        const table = [...counts]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, n]) => `${String(n).padStart(7)}  ${k}`);
+        console.log(`coverage over ${VALID} messages (seed ${SEED}):\n${table.join('\n')}`);
+      }
+      const missing = must.filter((k) => !counts.has(k));
+      expect(missing).toEqual([]);
+    },
+    timeout(VALID),
+  );
+});
+
+describe('as fast-check arbitraries (biased draws, as fc.assert makes them)', () => {
+  it(
+    'valid specs render to messages that read back as the spec',
+    () => {
+      fc.assert(
+        fc.property(messageSpec(), (spec) => {
+          const bytes = renderMessage(spec);
+          const { root, defects } = parseMessage(bytes);
+          expect(defects).toEqual([]);
+          expect(eq(serialize(root), bytes)).toBe(true);
+          const c: Check = { problems: [], at: 'spec' };
+          checkMessage(c, root, spec);
+          expect(c.problems).toEqual([]);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    timeout(RUNS * 5),
+  );
+
+  it(
+    'wild specs parse without a throw',
+    () => {
+      fc.assert(
+        fc.property(wildSpec(), (spec) => {
+          const bytes = renderMessage(spec);
+          expect(eq(serialize(parseMessage(bytes).root), bytes)).toBe(true);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    timeout(RUNS * 2),
+  );
 });
 
 describe('wild messages', () => {
-  it(`${WILD} wild messages parse without a throw and serialize back byte for byte`, () => {
-    const problems: string[] = [];
-    let defects = 0;
-    for (let i = 0; i < WILD; i++) {
-      const bytes = generateMessage(SEED, i, { wild: true });
-      try {
-        const r = parseMessage(bytes);
-        defects += r.defects.length;
-        if (!eq(serialize(r.root), bytes)) problems.push(`#${i}: serialize differs`);
-      } catch (e) {
-        problems.push(`#${i}: ${(e as Error).stack}`);
+  it(
+    `${WILD} wild messages parse without a throw and serialize back byte for byte`,
+    () => {
+      const problems: string[] = [];
+      let defects = 0;
+      for (let i = 0; i < WILD; i++) {
+        const bytes = generateMessage(SEED, i, { wild: true });
+        try {
+          const r = parseMessage(bytes);
+          defects += r.defects.length;
+          if (!eq(serialize(r.root), bytes)) problems.push(`#${i}: serialize differs`);
+        } catch (e) {
+          problems.push(`#${i}: ${(e as Error).stack}`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-    expect(defects).toBeGreaterThan(WILD / 4);
-  });
+      expect(problems).toEqual([]);
+      expect(defects).toBeGreaterThan(WILD / 4);
+    },
+    timeout(WILD),
+  );
 
   it('wild messages hold what is asked for', () => {
     let lf = 0;

@@ -62,6 +62,12 @@ describe('charsets', () => {
     expect(encodeCharset('x', 'x-klingon')).toBeUndefined();
   });
 
+  it('keeps ISO-2022-JP 7-bit: what JIS X 0208 lacks becomes "?"', () => {
+    const bytes = encodeCharset('é日本', 'iso-2022-jp') as Uint8Array;
+    expect([...bytes].every((b) => b < 0x80)).toBe(true);
+    expect(decodeCharset(bytes, 'iso-2022-jp').text).toBe('?日本');
+  });
+
   it('reads 8-bit text labelled us-ascii as UTF-8 (what it nearly always is)', () => {
     expect(decodeCharset(Buffer.from('na\xc3\xafve', 'latin1'), 'us-ascii').text).toBe('naïve');
   });

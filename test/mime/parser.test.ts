@@ -178,6 +178,15 @@ describe('streaming parser', () => {
     expect(text(parseMessage(b(cases[8] as string)).root.unixFrom ?? b(''))).toContain('From sender@');
   });
 
+  it('ignores comments in Content-Transfer-Encoding (RFC 2045 §1)', () => {
+    const { root } = parseMessage(b('Content-Transfer-Encoding: base64 (encoded)\r\n\r\naGk=\r\n'));
+    expect(root.encoding).toBe('base64');
+    const msg = parseMessage(
+      b('Content-Type: message/rfc822\r\nContent-Transfer-Encoding: (c) 8bit\r\n\r\nSubject: x\r\n\r\ny'),
+    );
+    expect(msg.root.kind).toBe('message');
+  });
+
   it('bounds nesting: 10,000 nested multiparts parse in bounded time', () => {
     const depth = 10_000;
     let s = '';
