@@ -2,6 +2,7 @@
 // carries and a strict writer. One hand-written pass turns the value into tokens (comments
 // dropped), then a small matcher looks for a date at each token, so leading junk (a Received
 // header's tokens, a stray word) is skipped.
+import { skipComment } from './cfws.js';
 
 export interface ParsedDate {
   /** The instant. */
@@ -38,19 +39,6 @@ function isDigit(c: number): boolean {
 
 function isLetter(c: number): boolean {
   return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
-}
-
-/** Index after a comment opened at `i` (nested, quoted-pairs; RFC 5322 §3.2.2), or the end. */
-function skipComment(s: string, i: number): number {
-  let depth = 0;
-  const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === 0x28) depth++;
-    else if (c === 0x29 && --depth === 0) return i + 1;
-  }
-  return n;
 }
 
 function tokenize(s: string): Token[] {

@@ -2,22 +2,10 @@
 // and References. Lenient in: comments, phrases between ids, missing angle brackets,
 // whitespace inside an id (RFC 5322 obs-id-left / obs-id-right allow CFWS, and broken folders
 // split long ids). Strict out: `<id> <id>`.
+import { skipComment } from './cfws.js';
 
 function isWsp(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
-/** Index after a comment opened at `i` (nested, quoted-pairs; RFC 5322 §3.2.2), or the end. */
-function skipComment(s: string, i: number): number {
-  let depth = 0;
-  const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === 0x28) depth++;
-    else if (c === 0x29 && --depth === 0) return i + 1;
-  }
-  return n;
 }
 
 /** Index after a quoted string opened at `i` (quoted-pairs kept), or the end. */

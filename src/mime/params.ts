@@ -1,6 +1,8 @@
 // Content-Type (RFC 2045 §5.1) and Content-Disposition (RFC 2183) with their parameters,
 // including RFC 2231 continuations, charsets and languages. Lenient in (one hand-written
 // scanner, defects instead of throws), strict out.
+
+import { skipComment } from './cfws.js';
 import { decodeCharset, normalizeCharset } from './charset.js';
 import { type Defect, defect } from './defects.js';
 import { decodeUnstructured } from './encoded-word.js';
@@ -44,19 +46,6 @@ const EQ = 0x3d;
 const DQUOTE = 0x22;
 const LPAREN = 0x28;
 const STAR = 0x2a;
-
-/** Index after a comment opened at `i` (nested, quoted-pairs; RFC 5322 §3.2.2), or the end. */
-function skipComment(s: string, i: number): number {
-  let depth = 0;
-  const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === LPAREN) depth++;
-    else if (c === 0x29 && --depth === 0) return i + 1;
-  }
-  return n;
-}
 
 function skipCfws(s: string, i: number): number {
   const n = s.length;
