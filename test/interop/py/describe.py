@@ -118,7 +118,11 @@ def main():
             raw = f.read()
         try:
             msg = email.message_from_bytes(raw, policy=email.policy.default)
-            out = {"file": path, "root": describe(msg), "headers": headers(msg), "defects": all_defects(msg)}
+            out = {"file": path, "root": describe(msg), "defects": all_defects(msg)}
+            try:
+                out["headers"] = headers(msg)
+            except Exception as e:  # noqa: BLE001 - Python's header parser can fail on odd fields
+                out["headers_error"] = f"{type(e).__name__}: {e}"
         except Exception as e:  # noqa: BLE001 - report, do not stop the run
             out = {"file": path, "error": f"{type(e).__name__}: {e}"}
         print(json.dumps(out), flush=True)
