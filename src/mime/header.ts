@@ -176,9 +176,11 @@ export function foldField(name: string, value: string, maxLine = MAX_LINE): stri
     const ws = i === 0 ? ` ${value.slice(i, j)}` : value.slice(i, j);
     const word = value.slice(j, k);
     if (col + ws.length + word.length > maxLine && ws.length > 0) {
-      // Fold before the whitespace: it starts the continuation line (RFC 5322 §2.2.3).
-      out += `\r\n${ws}${word}`;
-      col = ws.length + word.length;
+      // Fold inside the whitespace (RFC 5322 §2.2.3): what fits stays at the end of this
+      // line, at least one space starts the next, so a long run does not overflow it.
+      const keep = Math.max(0, Math.min(ws.length - 1, maxLine - col));
+      out += `${ws.slice(0, keep)}\r\n${ws.slice(keep)}${word}`;
+      col = ws.length - keep + word.length;
     } else {
       out += ws + word;
       col += ws.length + word.length;

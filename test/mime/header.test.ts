@@ -23,6 +23,13 @@ describe('folding', () => {
     for (const line of folded.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
   });
 
+  it('folds inside a run of spaces so the next line does not overflow', () => {
+    const word = encodeUnstructured('𐀀'.repeat(10));
+    const folded = foldField('Subject', `word       ${word}`);
+    for (const line of folded.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    expect(unfoldField(folded)).toBe(`word       ${word}`);
+  });
+
   it('unfold(fold(x)) = x for any single-line value', () => {
     fc.assert(
       fc.property(
