@@ -5,6 +5,7 @@ import {
   type MimeHandler,
   type ParsedMessage,
   parseMessage,
+  parseStream,
 } from '../mime/index.js';
 import { readInputFile, readStdin, stdinChunks } from './io.js';
 
@@ -15,13 +16,11 @@ export async function readMessage(file?: string): Promise<ParsedMessage> {
 }
 
 /** Runs a streaming handler over stdin; memory stays bounded whatever the size. */
-export async function streamMessage(
+export function streamMessage(
   handler: MimeHandler,
   source: AsyncIterable<Uint8Array> = stdinChunks(),
 ): Promise<void> {
-  const p = createParser(handler);
-  for await (const chunk of source) p.push(chunk);
-  p.end();
+  return parseStream(source, handler);
 }
 
 /** Reads only as far as the top-level header; the rest of the input is not read. */

@@ -89,3 +89,23 @@ export class ByteSink {
     return this.buf.subarray(0, this.len);
   }
 }
+
+/** Writes the UTF-8 bytes of code point `cp` at `len` (a lone surrogate as U+FFFD); returns the new length. */
+export function putUtf8(out: Uint8Array, len: number, cp: number): number {
+  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate
+  if (cp < 0x80) out[len++] = cp;
+  else if (cp < 0x800) {
+    out[len++] = 0xc0 | (cp >> 6);
+    out[len++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[len++] = 0xe0 | (cp >> 12);
+    out[len++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[len++] = 0x80 | (cp & 0x3f);
+  } else {
+    out[len++] = 0xf0 | (cp >> 18);
+    out[len++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[len++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[len++] = 0x80 | (cp & 0x3f);
+  }
+  return len;
+}

@@ -9,7 +9,7 @@ import type { Header } from './header.js';
 import { parseMessageIds } from './message-id.js';
 import { parseContentDisposition } from './params.js';
 import type { MimeHandler, PartInfo } from './parser.js';
-import { type BodyDecoder, createBodyDecoder, isKnownEncoding } from './transfer.js';
+import { type BodyDecoder, createBodyDecoder, isKnownEncoding, malformedBody } from './transfer.js';
 
 export interface AddressDescription {
   name: string;
@@ -128,18 +128,7 @@ export function createDescriber(): MimeHandler & { result(): MessageDescription 
         top.hash.update(out);
         top.node.size = (top.node.size ?? 0) + out.length;
         top.node.sha256 = top.hash.digest('hex');
-        if (top.decoder.malformed) {
-          defects.push({
-            code:
-              info.encoding === 'base64'
-                ? 'bad-base64'
-                : info.encoding === 'quoted-printable'
-                  ? 'bad-quoted-printable'
-                  : 'bad-uuencode',
-            message: `malformed ${info.encoding} body`,
-            part: info.path,
-          });
-        }
+        if (top.decoder.malformed) defects.push(malformedBody(info.encoding, info.path));
       }
     },
     defect(d: Defect) {

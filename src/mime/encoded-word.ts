@@ -4,6 +4,7 @@
 //
 // Input strings are header values already unfolded (CRLF before WSP removed), decoded from
 // the raw bytes as UTF-8 when valid (RFC 6532), else Latin-1 (one char per byte).
+import { putUtf8 } from './bytes.js';
 import { decodeCharset } from './charset.js';
 import { type Defect, defect } from './defects.js';
 
@@ -197,25 +198,6 @@ function decodeQ(s: string, from: number, to: number, utf8Word = true): Uint8Arr
     }
   }
   return out.subarray(0, len);
-}
-
-function putUtf8(out: Uint8Array, len: number, cp: number): number {
-  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate
-  if (cp < 0x80) out[len++] = cp;
-  else if (cp < 0x800) {
-    out[len++] = 0xc0 | (cp >> 6);
-    out[len++] = 0x80 | (cp & 0x3f);
-  } else if (cp < 0x10000) {
-    out[len++] = 0xe0 | (cp >> 12);
-    out[len++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[len++] = 0x80 | (cp & 0x3f);
-  } else {
-    out[len++] = 0xf0 | (cp >> 18);
-    out[len++] = 0x80 | ((cp >> 12) & 0x3f);
-    out[len++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[len++] = 0x80 | (cp & 0x3f);
-  }
-  return len;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // including RFC 2231 continuations, charsets and languages. Lenient in (one hand-written
 // scanner, defects instead of throws), strict out.
 
+import { putUtf8 } from './bytes.js';
 import { skipComment } from './cfws.js';
 import { decodeCharset, normalizeCharset } from './charset.js';
 import { type Defect, defect } from './defects.js';
@@ -416,22 +417,6 @@ function decodeExtended(raw: string, charset: string, defects: Defect[]): string
     defects.push(defect('unknown-charset', `unknown charset in parameter: ${JSON.stringify(charset)}`));
   }
   return r.text;
-}
-
-function putUtf8(b: Uint8Array, n: number, cp: number): number {
-  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-  if (cp < 0x800) {
-    b[n++] = 0xc0 | (cp >> 6);
-  } else if (cp < 0x10000) {
-    b[n++] = 0xe0 | (cp >> 12);
-    b[n++] = 0x80 | ((cp >> 6) & 0x3f);
-  } else {
-    b[n++] = 0xf0 | (cp >> 18);
-    b[n++] = 0x80 | ((cp >> 12) & 0x3f);
-    b[n++] = 0x80 | ((cp >> 6) & 0x3f);
-  }
-  b[n++] = 0x80 | (cp & 0x3f);
-  return n;
 }
 
 /** RFC 2231 §3 continuations: sections in numeric order, extended runs decoded together. */

@@ -5,7 +5,7 @@
 // check of mrmime and hamlet): a disagreement between our encoders and our decoders shows
 // up as a difference, which `diffModels` names.
 import { type AddressItem, formatAddressList, parseAddressList } from './address.js';
-import { decodeBase64, encodeBase64Lines } from './base64.js';
+import { decodeBase64 } from './base64.js';
 import { asBuffer, concatBytes } from './bytes.js';
 import { formatDate, parseDate } from './date.js';
 import { decodeUnstructured, encodeUnstructured } from './encoded-word.js';
@@ -18,8 +18,9 @@ import {
   parseContentType,
 } from './params.js';
 import { Part, parseMessage } from './part.js';
-import { decodeQuotedPrintable, encodeQuotedPrintable } from './quoted-printable.js';
+import { decodeQuotedPrintable } from './quoted-printable.js';
 import { serialize } from './serialize.js';
+import { encodeBody, type TransferEncoding } from './transfer.js';
 
 export type FieldValue =
   /** From, Sender, Reply-To, To, Cc, Bcc and their Resent- forms. */
@@ -473,7 +474,7 @@ export function fromModel(model: ModelPart): Part {
       params,
       encoding,
       kind: 'leaf',
-      body: encodeBody(model.body ?? EMPTY, encoding),
+      body: encodeBody(model.body ?? EMPTY, encoding as TransferEncoding),
     });
   }
   return new Part({
@@ -487,12 +488,6 @@ export function fromModel(model: ModelPart): Part {
     parts: (model.parts ?? []).map(fromModel),
     closed: true,
   });
-}
-
-function encodeBody(data: Uint8Array, encoding: string): Uint8Array {
-  if (encoding === 'base64') return encodeBase64Lines(data);
-  if (encoding === 'quoted-printable') return encodeQuotedPrintable(data);
-  return data;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -40,6 +40,17 @@ export function createBodyDecoder(encoding: string): BodyDecoder {
   };
 }
 
+/** The defect for a body its decoder found malformed. */
+export function malformedBody(encoding: string, path?: string): Defect {
+  const code =
+    encoding === 'base64'
+      ? 'bad-base64'
+      : encoding === 'quoted-printable'
+        ? 'bad-quoted-printable'
+        : 'bad-uuencode';
+  return defect(code, `malformed ${encoding} body`, path);
+}
+
 /** The body of a leaf after transfer decoding (before any charset conversion). */
 export function decodedBody(part: Part, defects?: Defect[], path?: string): Uint8Array {
   if (part.kind !== 'leaf') return new Uint8Array(0);
