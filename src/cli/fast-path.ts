@@ -49,6 +49,8 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   hdr: async () => (await import('./run/hdr.js')).runHdr as Runner,
   addr: async () => (await import('./run/addr.js')).runAddr as Runner,
   extract: async () => (await import('./run/extract.js')).runExtract as unknown as Runner,
+  'dns:query': async () => (await import('./run/dns-query.js')).runDnsQuery as unknown as Runner,
+  'dns:serve': async () => (await import('./run/dns-serve.js')).runDnsServe as unknown as Runner,
 };
 
 /**

@@ -1,0 +1,327 @@
+// What the primary does with one DNS message, transport aside: standard queries (with a
+// cache of encoded answers), AXFR, UPDATE and NOTIFY, each checked against TSIG first when
+// signed. Returns the messages to send back (several for a zone transfer, none to stay silent).
+import {
+  answerQuery,
+  applyUpdate,
+  type DecodedMessage,
+  DnsFormatError,
+  decodeMessage,
+  encodeMessage,
+  formatRR,
+  type KeyPolicy,
+  type Message,
+  OPCODE,
+  RCODE,
+  rcodeName,
+  responseTo,
+  signedErrorResponse,
+  signMessage,
+  type TsigKey,
+  TYPE,
+  tsigRecordSize,
+  typeName,
+  udpLimit,
+  verifyMessage,
+  type Zone,
+} from '../../dns/index.js';
+import type { Logger } from '../log.js';
+import type { ZoneDir } from './zone-dir.js';
+
+export type Transport = 'udp' | 'tcp';
+
+export interface Counters {
+  queries: number;
+  cacheHits: number;
+  formerr: number;
+  refused: number;
+  updates: number;
+  updatesRefused: number;
+  transfers: number;
+  tsigFailures: number;
+  rateLimited: number;
+}
+
+/** Messages of an AXFR response: RRs per message, far under 64 KiB for usual records. */
+const AXFR_BATCH = 100;
+/** Encoded answers kept (per zone generation); cleared on every change. */
+const CACHE_MAX = 50_000;
+
+interface Signed {
+  key: TsigKey;
+  mac: Uint8Array;
+}
+
+export class PrimaryHandler {
+  readonly counters: Counters = {
+    queries: 0,
+    cacheHits: 0,
+    formerr: 0,
+    refused: 0,
+    updates: 0,
+    updatesRefused: 0,
+    transfers: 0,
+    tsigFailures: 0,
+    rateLimited: 0,
+  };
+  private cache = new Map<string, Uint8Array>();
+  /** Updates apply one at a time: each sees the zone the previous one left. */
+  private updates: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly zones: ZoneDir,
+    private readonly log: Logger,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** Forget cached answers (a zone changed). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async handle(bytes: Uint8Array, transport: Transport, remote: string): Promise<Uint8Array[]> {
+    const fast = this.fromCache(bytes, transport);
+    if (fast) return [fast];
+    return this.handleFully(bytes, transport, remote);
+  }
+
+  /** The cached answer to a plain query, synchronously; undefined when handle() must decide. */
+  fromCache(bytes: Uint8Array, transport: Transport): Uint8Array | undefined {
+    if (this.cache.size === 0) return undefined;
+    const key = cacheKey(bytes, transport);
+    if (key === undefined) return undefined;
+    const hit = this.cache.get(key);
+    if (!hit) return undefined;
+    this.counters.queries++;
+    this.counters.cacheHits++;
+    // This query's id, RD and CD, and its question (the case of its name) copied in.
+    const out = Buffer.allocUnsafe(hit.length);
+    out.set(hit);
+    out[0] = bytes[0] as number;
+    out[1] = bytes[1] as number;
+    out[2] = ((out[2] as number) & ~0x01) | ((bytes[2] as number) & 0x01);
+    out[3] = ((out[3] as number) & ~0x10) | ((bytes[3] as number) & 0x10);
+    out.set(bytes.subarray(12, 12 + key.length - KEY_PREFIX), 12);
+    return out;
+  }
+
+  async handleFully(bytes: Uint8Array, transport: Transport, remote: string): Promise<Uint8Array[]> {
+    let query: DecodedMessage;
+    try {
+      query = decodeMessage(bytes);
+    } catch (err) {
+      return this.formerr(bytes, err as Error);
+    }
+    if (query.flags.qr) return []; // never answer a response
+    const tsig = query.tsigOffset !== undefined ? this.verify(bytes, query, remote) : undefined;
+    if (tsig && 'reply' in tsig) return [tsig.reply];
+    const signed = tsig as Signed | undefined;
+    switch (query.flags.opcode) {
+      case OPCODE.QUERY: {
+        const q = query.questions[0];
+        if (q && query.questions.length === 1 && (q.type === TYPE.AXFR || q.type === TYPE.IXFR)) {
+          return this.transfer(query, transport, signed, remote);
+        }
+        return [this.query(query, bytes, transport, signed)];
+      }
+      case OPCODE.UPDATE:
+        return [await this.update(query, signed, remote)];
+      case OPCODE.NOTIFY:
+        // We are the primary: nobody notifies us (nsd answers REFUSED likewise).
+        return [this.finish(responseTo(query, RCODE.REFUSED), transport, query, signed)];
+      default:
+        return [this.finish(responseTo(query, RCODE.NOTIMP), transport, query, signed)];
+    }
+  }
+
+  private query(query: DecodedMessage, bytes: Uint8Array, transport: Transport, signed?: Signed): Uint8Array {
+    this.counters.queries++;
+    const res = answerQuery(this.zones.catalog, query);
+    if (res.rcode === RCODE.REFUSED) this.counters.refused++;
+    const out = this.finish(res, transport, query, signed);
+    if (!signed && query.additional.length === 0 && res.rcode !== RCODE.FORMERR) {
+      const key = cacheKey(bytes, transport);
+      if (key !== undefined && this.cache.size < CACHE_MAX) this.cache.set(key, out);
+    }
+    return out;
+  }
+
+  private formerr(bytes: Uint8Array, err: Error): Uint8Array[] {
+    this.counters.formerr++;
+    if (!(err instanceof DnsFormatError) || err.id === undefined) return [];
+    if (bytes.length >= 3 && ((bytes[2] as number) & 0x80) !== 0) return []; // a response
+    // Header only: the id, the opcode, RD, and FORMERR (RFC 1035 §4.1.1).
+    const out = new Uint8Array(12);
+    out[0] = bytes[0] as number;
+    out[1] = bytes[1] as number;
+    out[2] = 0x80 | ((bytes[2] as number) & 0x79);
+    out[3] = RCODE.FORMERR;
+    return [out];
+  }
+
+  private verify(bytes: Uint8Array, query: DecodedMessage, remote: string): Signed | { reply: Uint8Array } {
+    const policy: KeyPolicy = this.zones.policy;
+    const v = verifyMessage(bytes, {
+      keys: (name, alg) => policy.lookup(name, alg),
+      now: this.now(),
+      message: query,
+    });
+    if (v.ok) return { key: v.key, mac: v.mac };
+    this.counters.tsigFailures++;
+    this.log('tsig-failed', { remote, error: v.error, opcode: query.flags.opcode });
+    const refusal = encodeMessage(responseTo(query, RCODE.NOTAUTH), { maxSize: 512 });
+    return { reply: signedErrorResponse(refusal, v, { now: this.now() }) };
+  }
+
+  /** Encodes a response: truncated to the query's UDP limit, signed when the query was. */
+  private finish(res: Message, transport: Transport, query: Message, signed?: Signed): Uint8Array {
+    const maxSize = transport === 'udp' ? udpLimit(query) : 65535;
+    if (!signed) return encodeMessage(res, { maxSize });
+    const wire = encodeMessage(res, { maxSize: maxSize - tsigRecordSize(signed.key) });
+    return signMessage(wire, signed.key, { time: this.now(), requestMac: signed.mac }).wire;
+  }
+
+  /** AXFR (and IXFR, answered with the whole zone, RFC 1995 §4) over TCP with a TSIG key allowed to transfer. */
+  private transfer(
+    query: DecodedMessage,
+    transport: Transport,
+    signed: Signed | undefined,
+    remote: string,
+  ): Uint8Array[] {
+    const q = query.questions[0];
+    const zone = q ? this.zones.catalog.get(q.name) : undefined;
+    const refuse = (why: string, rcode: number = RCODE.REFUSED) => {
+      this.log('transfer-refused', { remote, zone: q?.name, reason: why });
+      return [this.finish(responseTo(query, rcode), transport, query, signed)];
+    };
+    if (transport !== 'tcp') return refuse('zone transfers go over TCP', RCODE.NOTIMP);
+    if (!zone) return refuse('not a zone of ours', RCODE.NOTAUTH);
+    if (!signed) return refuse('zone transfers need a TSIG key');
+    if (!this.zones.policy.mayTransfer(signed.key, zone.origin))
+      return refuse(`key ${signed.key.name} may not transfer`);
+    this.counters.transfers++;
+    const records = [...zone.records(), zone.soa];
+    const out: Uint8Array[] = [];
+    let mac = signed.mac;
+    for (let i = 0; i < records.length; i += AXFR_BATCH) {
+      const res = responseTo(query);
+      res.flags.aa = true;
+      if (i > 0) res.questions = []; // RFC 5936 §2.2: the question only in the first message
+      res.answers = records.slice(i, i + AXFR_BATCH);
+      const wire = encodeMessage(res);
+      const s = signMessage(wire, signed.key, {
+        time: this.now(),
+        ...(i === 0 ? { requestMac: mac } : { previousMac: mac }),
+      });
+      mac = s.mac;
+      out.push(s.wire);
+    }
+    this.log('transfer', {
+      remote,
+      zone: zone.origin,
+      serial: zone.serial,
+      records: records.length,
+      key: signed.key.name,
+    });
+    return out;
+  }
+
+  private update(query: DecodedMessage, signed: Signed | undefined, remote: string): Promise<Uint8Array> {
+    const run = async (): Promise<Uint8Array> => {
+      const reply = (rcode: number, reason?: string) => {
+        if (rcode !== RCODE.NOERROR) {
+          this.counters.updatesRefused++;
+          this.log('update-refused', {
+            remote,
+            zone: query.questions[0]?.name,
+            rcode: rcodeName(rcode),
+            reason,
+          });
+        }
+        return this.finish(responseTo(query, rcode), 'tcp', query, signed);
+      };
+      const zq = query.questions[0];
+      if (!signed) return reply(RCODE.REFUSED, 'an update needs a TSIG signature');
+      const zone: Zone | undefined = zq ? this.zones.catalog.get(zq.name) : undefined;
+      if (!zone) return reply(RCODE.NOTAUTH, 'not a zone of ours');
+      const outcome = applyUpdate(zone, query, (name) => this.zones.policy.mayUpdate(signed.key, name));
+      if (!outcome.ok) return reply(outcome.rcode, outcome.reason);
+      if (outcome.changes.length === 0) return reply(RCODE.NOERROR);
+      const summary = outcome.changes.map((c) => `${c.op === 'add' ? '+' : '-'} ${formatRR(c.rr)}`);
+      const message = `update ${zone.origin} serial ${outcome.zone.serial} by ${signed.key.name}\n\n${summary.join('\n')}\n`;
+      try {
+        await this.zones.commitZone(outcome.zone, message);
+      } catch (err) {
+        this.log('update-failed', { remote, zone: zone.origin, error: (err as Error).message });
+        return reply(RCODE.SERVFAIL, 'could not write the zone');
+      }
+      this.counters.updates++;
+      this.log('update', {
+        remote,
+        zone: zone.origin,
+        serial: outcome.zone.serial,
+        key: signed.key.name,
+        changes: outcome.changes.map((c) => `${c.op} ${c.rr.name} ${typeName(c.rr.type)}`),
+      });
+      return reply(RCODE.NOERROR);
+    };
+    const next = this.updates.then(run, run);
+    this.updates = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** End of the first question, or undefined when the packet is not a plain one-question query. */
+function questionEnd(bytes: Uint8Array): number | undefined {
+  let p = 12;
+  for (;;) {
+    if (p >= bytes.length) return undefined;
+    const len = bytes[p] as number;
+    if (len === 0) break;
+    if (len > 63) return undefined; // a pointer in a question: not plain
+    p += len + 1;
+  }
+  return p + 5 <= bytes.length ? p + 5 : undefined;
+}
+
+/** Length of the key's prefix before the question bytes: transport, EDNS size bucket, DO. */
+const KEY_PREFIX = 3;
+
+/**
+ * The cache key of a plain query: one question and nothing else, or one question and an
+ * OPT record alone (its size and DO bit matter). Three characters of transport, UDP size
+ * class and DO, then the question's bytes case-folded; undefined when the query is not plain.
+ */
+function cacheKey(bytes: Uint8Array, transport: Transport): string | undefined {
+  if (bytes.length < 17) return undefined;
+  // QR=0, opcode QUERY; one question, no answer or authority records.
+  if (((bytes[2] as number) & 0xf8) !== 0 || bytes[4] !== 0 || bytes[5] !== 1) return undefined;
+  if (bytes[6] !== 0 || bytes[7] !== 0 || bytes[8] !== 0 || bytes[9] !== 0 || bytes[10] !== 0)
+    return undefined;
+  const ar = bytes[11] as number;
+  const end = questionEnd(bytes);
+  if (end === undefined) return undefined;
+  let size = 0; // no EDNS
+  let dnssecOk = 0;
+  if (ar === 1) {
+    // A bare OPT: root name, type 41, class = size, ttl (ext-rcode, version 0, DO), no options.
+    if (end + 11 !== bytes.length || bytes[end] !== 0 || bytes[end + 1] !== 0 || bytes[end + 2] !== 41)
+      return undefined;
+    if (bytes[end + 5] !== 0 || bytes[end + 6] !== 0 || bytes[end + 9] !== 0 || bytes[end + 10] !== 0)
+      return undefined;
+    // Answers differ only by the UDP limit they were truncated to: 512..1232 (one char code).
+    const advertised = ((bytes[end + 3] as number) << 8) | (bytes[end + 4] as number);
+    size = transport === 'udp' ? Math.min(Math.max(advertised, 512), 1232) : 1;
+    dnssecOk = (bytes[end + 7] as number) >> 7;
+  } else if (ar !== 0 || end !== bytes.length) {
+    return undefined;
+  }
+  // ASCII letters of the name folded (RFC 4343); other bytes, type and class as they are.
+  const question = Buffer.allocUnsafe(end - 12);
+  const nameEnd = end - 4;
+  for (let i = 12; i < end; i++) {
+    const b = bytes[i] as number;
+    question[i - 12] = i < nameEnd && b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+  }
+  return `${transport === 'udp' ? 'u' : 't'}${String.fromCharCode(size)}${dnssecOk}${question.toString('latin1')}`;
+}

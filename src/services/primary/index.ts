@@ -1,0 +1,248 @@
+// The primary service: the authoritative server for the zones in a directory, on UDP and
+// TCP at one address. Wires the zone directory (files, git, polling), the message handler,
+// rate limiting and NOTIFY to secondaries; `poste dns serve` runs it.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import {
+  exchange,
+  formatServer,
+  isLoopback,
+  makeNotify,
+  RateLimiter,
+  rcodeName,
+  type ServerAddress,
+  TcpFramer,
+  type TsigKey,
+  tcpFrame,
+  type Zone,
+} from '../../dns/index.js';
+import type { Logger } from '../log.js';
+import { type Counters, PrimaryHandler } from './handler.js';
+import { ZoneDir } from './zone-dir.js';
+
+export interface PrimaryOptions {
+  zonesDir: string;
+  listen: ServerAddress;
+  /** Keys that may transfer and update every zone (--tsig-key). */
+  keys: TsigKey[];
+  /** Secondaries told of every change (RFC 1996). */
+  notify: ServerAddress[];
+  /** Responses per second per client network; 0 turns rate limiting off. */
+  rateLimit: number;
+  /** Apply the rate limit to loopback clients too (off by default: local peers are ours). */
+  rateLimitLoopback: boolean;
+  /** How often the directory is checked for changes by hand, in ms. */
+  pollMs: number;
+  log: Logger;
+}
+
+export interface PrimaryState {
+  listen: string;
+  git: boolean;
+  zones: { zone: string; serial: number; records: number }[];
+  counters: Counters;
+}
+
+export interface Primary {
+  address: ServerAddress;
+  state(): PrimaryState;
+  close(): Promise<void>;
+}
+
+/** TCP connections idle this long are closed (RFC 7766 §6.2.3 suggests seconds, nsd uses 120 s). */
+const TCP_IDLE_MS = 30_000;
+const TCP_MAX_CONNECTIONS = 256;
+
+export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
+  const { log } = opts;
+  let handler: PrimaryHandler | undefined;
+  const notifier = new Notifier(opts.notify, log);
+  const zones = new ZoneDir({
+    dir: opts.zonesDir,
+    log,
+    globalKeys: opts.keys,
+    onChange: (origin, zone) => {
+      handler?.invalidate();
+      if (zone) notifier.notify(zone);
+      else log('zone-dropped', { zone: origin });
+    },
+  });
+  await zones.start(opts.pollMs);
+  handler = new PrimaryHandler(zones, log);
+  const h = handler;
+  const limiter = opts.rateLimit > 0 ? new RateLimiter({ perSecond: opts.rateLimit }) : undefined;
+
+  const { udp, tcp, address } = await bindBoth(opts.listen);
+  const sockets = new Set<net.Socket>();
+  let closed = false;
+  const reply = (msg: Uint8Array, port: number, host: string) => {
+    // An answer finished after close() (an update being written) has nowhere to go.
+    if (!closed) udp.send(msg, port, host);
+  };
+
+  udp.on('message', (msg, rinfo) => {
+    if (limiter && (opts.rateLimitLoopback || !isLoopback(rinfo.address))) {
+      const verdict = limiter.check(rinfo.address, Date.now());
+      if (verdict === 'drop') {
+        h.counters.rateLimited++;
+        return;
+      }
+      if (verdict === 'slip') {
+        // Truncated and empty: a real client retries over TCP, a spoofed victim gets little.
+        h.counters.rateLimited++;
+        const tc = slipReply(msg);
+        if (tc) reply(tc, rinfo.port, rinfo.address);
+        return;
+      }
+    }
+    const hit = h.fromCache(msg, 'udp');
+    if (hit) {
+      reply(hit, rinfo.port, rinfo.address);
+      return;
+    }
+    h.handleFully(msg, 'udp', rinfo.address).then(
+      (replies) => {
+        for (const r of replies) reply(r, rinfo.port, rinfo.address);
+      },
+      (err: Error) => log('error', { remote: rinfo.address, error: err.message }),
+    );
+  });
+  udp.on('error', (err) => log('udp-error', { error: err.message }));
+
+  tcp.on('connection', (sock) => {
+    if (sockets.size >= TCP_MAX_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    const framer = new TcpFramer();
+    const remote = sock.remoteAddress ?? '';
+    // Answers go out in the order queries came (RFC 7766 allows either; in order is simplest).
+    let chain: Promise<void> = Promise.resolve();
+    sock.on('data', (chunk) => {
+      for (const msg of framer.push(chunk)) {
+        chain = chain.then(async () => {
+          const replies = await h.handle(msg, 'tcp', remote);
+          for (const r of replies) if (!sock.destroyed) sock.write(tcpFrame(r));
+        });
+        chain = chain.catch((err: Error) => {
+          log('error', { remote, error: err.message });
+          sock.destroy();
+        });
+      }
+      if (framer.pending > 65537) sock.destroy();
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => sockets.delete(sock));
+  });
+
+  log('listening', { address: formatServer(address), zones: zones.catalog.list().length, git: zones.isRepo });
+
+  return {
+    address,
+    state: () => ({
+      listen: formatServer(address),
+      git: zones.isRepo,
+      zones: zones.catalog.list().map((z) => ({ zone: z.origin, serial: z.serial, records: z.size })),
+      counters: { ...h.counters },
+    }),
+    async close() {
+      closed = true;
+      zones.stop();
+      notifier.stop();
+      for (const s of sockets) s.destroy();
+      await Promise.all([
+        new Promise<void>((r) => udp.close(() => r())),
+        new Promise<void>((r) => tcp.close(() => r())),
+      ]);
+    },
+  };
+}
+
+/** Binds UDP and TCP to the same port; with port 0, the port UDP got is tried for TCP. */
+async function bindBoth(
+  want: ServerAddress,
+): Promise<{ udp: dgram.Socket; tcp: net.Server; address: ServerAddress }> {
+  const family = want.host.includes(':') ? 'udp6' : 'udp4';
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket(family);
+    const tcp = net.createServer({ noDelay: true });
+    const port = await listen(udp, want);
+    try {
+      await listenTcp(tcp, { host: want.host, port });
+      return { udp, tcp, address: { host: want.host, port } };
+    } catch (err) {
+      await new Promise<void>((r) => udp.close(() => r()));
+      // With port 0 the TCP twin of our UDP port may be taken: try another.
+      if (want.port !== 0 || attempt >= 10) throw err;
+    }
+  }
+}
+
+function listen(udp: dgram.Socket, at: ServerAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(at.port, at.host, () => {
+      udp.off('error', reject);
+      resolve(udp.address().port);
+    });
+  });
+}
+
+function listenTcp(tcp: net.Server, at: ServerAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(at.port, at.host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The header and question of a query with TC set and nothing else (RRL's "slip"). */
+function slipReply(query: Uint8Array): Uint8Array | undefined {
+  if (query.length < 12 || ((query[2] as number) & 0x80) !== 0) return undefined;
+  let p = 12;
+  while (p < query.length && query[p] !== 0 && (query[p] as number) < 64) p += (query[p] as number) + 1;
+  if (p + 5 > query.length || query[4] !== 0 || query[5] !== 1) return undefined;
+  const out = new Uint8Array(query.subarray(0, p + 5));
+  out[2] = 0x80 | ((query[2] as number) & 0x79) | 0x02 | 0x04;
+  out[3] = 0;
+  out.fill(0, 6, 12);
+  return out;
+}
+
+/** NOTIFY (RFC 1996) to the configured secondaries, retried until each answers. */
+class Notifier {
+  private stopped = false;
+  constructor(
+    private readonly targets: ServerAddress[],
+    private readonly log: Logger,
+  ) {}
+
+  notify(zone: Zone): void {
+    for (const target of this.targets) void this.send(zone, target);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async send(zone: Zone, target: ServerAddress): Promise<void> {
+    const to = formatServer(target);
+    for (let attempt = 1; attempt <= 5 && !this.stopped; attempt++) {
+      try {
+        const reply = await exchange(target, makeNotify(zone.soa), {
+          timeoutMs: 2000 * attempt,
+          attempts: 1,
+        });
+        this.log('notify', { zone: zone.origin, serial: zone.serial, to, rcode: rcodeName(reply.rcode) });
+        return;
+      } catch (err) {
+        if (attempt === 5)
+          this.log('notify-failed', { zone: zone.origin, to, error: (err as Error).message });
+      }
+    }
+  }
+}
