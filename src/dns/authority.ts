@@ -4,10 +4,9 @@
 // at min(SOA TTL, MINIMUM), REFUSED outside our zones (we never recurse). Pure: a decoded
 // query in, a message out; the server adds transport, TSIG and transfers around it.
 import { randomInt } from 'node:crypto';
-import type { Catalog } from './catalog.js';
+import { type Catalog, lookupAcross } from './catalog.js';
 import { CLASS, OPCODE, RCODE, TYPE } from './constants.js';
-import { namesEqual, parentName } from './name.js';
-import { type Edns, type Message, NO_FLAGS, type Question, type RR } from './types.js';
+import { type Edns, type Message, NO_FLAGS, type RR } from './types.js';
 import type { Zone } from './zone.js';
 
 /** The UDP payload size we advertise and answer within (the DNS flag day 2020 value, as nsd). */
@@ -61,19 +60,10 @@ export function answerQuery(catalog: Catalog, query: Message): Message {
   if (query.questions.length !== 1 || !q || query.flags.qr) return responseTo(query, RCODE.FORMERR);
   if (q.type === TYPE.AXFR || q.type === TYPE.IXFR) return responseTo(query, RCODE.NOTIMP); // not over UDP
   if (q.class !== CLASS.IN && q.class !== CLASS.ANY) return responseTo(query, RCODE.REFUSED);
-  let zone = catalog.find(q.name);
-  if (!zone) return responseTo(query, RCODE.REFUSED);
-  // DS belongs to the parent side of a cut (RFC 4035 §3.1.4.1): when we serve both sides,
-  // the parent answers for the child's apex.
-  if (q.type === TYPE.DS && namesEqual(zone.origin, q.name) && q.name !== '.') {
-    zone = catalog.find(parentName(q.name)) ?? zone;
-  }
-  return answerFromZone(zone, query, q);
-}
-
-function answerFromZone(zone: Zone, query: Message, q: Question): Message {
+  const hit = lookupAcross(catalog, q.name, q.type);
+  if (!hit) return responseTo(query, RCODE.REFUSED);
+  const { zone, found } = hit;
   const res = responseTo(query);
-  const found = zone.lookup(q.name, q.type);
   res.answers = found.chain;
   switch (found.kind) {
     case 'answer':
@@ -97,6 +87,11 @@ function answerFromZone(zone: Zone, query: Message, q: Question): Message {
       res.authority = found.ns;
       res.additional = found.glue;
       break;
+  }
+  if (q.class === CLASS.ANY) {
+    // QCLASS * answers are never authoritative (RFC 1035 §6.2), nor do they prove absence.
+    res.flags.aa = false;
+    if (found.kind === 'nodata' || found.kind === 'nxdomain') res.authority = [];
   }
   return res;
 }

@@ -30,8 +30,9 @@ export class ServerAddressError extends Error {
 /**
  * Parses "HOST", "HOST:PORT", "[IPv6]:PORT" or a bare IPv6 address; the port defaults to 53.
  * HOST must be an IP address: the resolver's own address cannot depend on a resolver.
+ * `listen` allows port 0 (any free port), which only makes sense for an address to bind.
  */
-export function parseServer(text: string): ServerAddress {
+export function parseServer(text: string, opts: { listen?: boolean } = {}): ServerAddress {
   const bad = (why: string) =>
     new ServerAddressError(`bad DNS server "${text}": ${why} (expected IP, IP:PORT or [IPv6]:PORT)`);
   let host: string;
@@ -51,7 +52,7 @@ export function parseServer(text: string): ServerAddress {
     if (!parseIPv4(host)) throw bad('not an IP address');
   }
   const n = Number(port);
-  if (!/^\d{1,5}$/.test(port) || n < 1 || n > 65535) throw bad(`bad port "${port}"`);
+  if (!/^\d{1,5}$/.test(port) || n < (opts.listen ? 0 : 1) || n > 65535) throw bad(`bad port "${port}"`);
   const v6 = parseIPv6(host);
   return { host: v6 ? formatIPv6(v6) : host, port: n };
 }

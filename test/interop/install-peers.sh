@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the independent implementations the interop tier tests against (Debian packages).
 # Idempotent; skips the network when everything is already there.
+#   python3, mblaze: MIME; knot-dnsutils (kdig), bind9-dnsutils (dig, nsupdate), nsd, dnsperf:
+#   DNS (dnsperf for bench/dns-primary.mjs); git: the primary's zones directory as a repository.
+#   python3-dkim, libmail-dkim-perl, opendkim-tools: DKIM; python3-spf: SPF.
 set -euo pipefail
-PACKAGES=(python3 mblaze)
+PACKAGES=(python3 mblaze knot-dnsutils bind9-dnsutils nsd dnsperf git python3-dkim libmail-dkim-perl opendkim-tools python3-spf)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -14,6 +17,16 @@ fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# nsd's package starts a system nsd on port 53 when installed, and its postinst fails when
+# that start fails (port 53 taken). The tests never use it: they run their own nsd with their
+# own configuration on a free loopback port. So no service starts during the installation
+# (the policy-rc.d convention, honoured by invoke-rc.d and deb-systemd-invoke).
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" || {
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -564,6 +564,32 @@ describe('primary: zone transfers', () => {
     expect(hasEvent('transfer-refused')).toBe(true);
   });
 
+  it('answers IXFR from a current client, or over UDP, with the SOA alone; a client behind gets the zone', async () => {
+    const server = await start();
+    const ixfr = (serial: number, id: number) => {
+      const m = makeQuery(ORIGIN, TYPE.IXFR, undefined, id);
+      m.authority = [
+        makeRR(ORIGIN, TYPE.SOA, 0, {
+          mname: 'a.',
+          rname: 'b.',
+          serial,
+          refresh: 0,
+          retry: 0,
+          expire: 0,
+          minimum: 0,
+        }),
+      ];
+      return signed(encode(m)).wire;
+    };
+    const current = decodeMessage(await tcpOnce(server, ixfr(1, 21)));
+    expect(current.answers.map((r) => r.type)).toEqual([TYPE.SOA]);
+    const overUdp = decodeMessage(await udpOnce(server, ixfr(0, 22)));
+    expect(overUdp.answers.map((r) => r.type)).toEqual([TYPE.SOA]);
+    const behind = decodeMessage(await tcpOnce(server, ixfr(0, 23)));
+    expect(behind.answers.length).toBeGreaterThan(2);
+    expect(behind.answers[0]?.type).toBe(TYPE.SOA);
+  });
+
   it('answers NOTAUTH with TSIG error BADSIG for a wrong secret, BADKEY for an unknown key', async () => {
     const server = await start();
     const wrongSecret: TsigKey = { ...KEY, secret: new Uint8Array(32).fill(7) };

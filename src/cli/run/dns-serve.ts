@@ -31,10 +31,11 @@ export async function runDnsServe({ flags }: DnsServeInput): Promise<void> {
   } catch (err) {
     throw new CliError(EXIT.noInput, `--zones ${flags.zones}: ${(err as Error).message}`);
   }
-  const listen: ServerAddress = usage(() => parseServer(flags.listen));
+  const listen: ServerAddress = usage(() => parseServer(flags.listen, { listen: true }));
   const keys: TsigKey[] = usage(() => (flags['tsig-key'] ?? []).map(parseKeySpec));
-  const notify = usage(() => (flags.notify ?? []).map(parseServer));
+  const notify = usage(() => (flags.notify ?? []).map((n) => parseServer(n)));
   if (!(flags.rrl >= 0)) throw new CliError(EXIT.usage, '--rrl must be 0 or more');
+  if (!(flags.poll >= 0)) throw new CliError(EXIT.usage, '--poll must be 0 (never) or more seconds');
   const log = createLogger('primary');
   let primary: Awaited<ReturnType<typeof startPrimary>>;
   try {
@@ -45,7 +46,7 @@ export async function runDnsServe({ flags }: DnsServeInput): Promise<void> {
       notify,
       rateLimit: flags.rrl,
       rateLimitLoopback: flags['rrl-loopback'] ?? false,
-      pollMs: Math.max(100, flags.poll * 1000),
+      pollMs: flags.poll > 0 ? flags.poll * 1000 : 0,
       log,
     });
   } catch (err) {

@@ -15,6 +15,8 @@ import {
   RCODE,
   rcodeName,
   responseTo,
+  type SoaData,
+  serialGreater,
   signedErrorResponse,
   signMessage,
   type TsigKey,
@@ -194,11 +196,23 @@ export class PrimaryHandler {
       this.log('transfer-refused', { remote, zone: q?.name, reason: why });
       return [this.finish(responseTo(query, rcode), transport, query, signed)];
     };
-    if (transport !== 'tcp') return refuse('zone transfers go over TCP', RCODE.NOTIMP);
+    const ixfr = q?.type === TYPE.IXFR;
+    if (transport !== 'tcp' && !ixfr) return refuse('zone transfers go over TCP', RCODE.NOTIMP);
     if (!zone) return refuse('not a zone of ours', RCODE.NOTAUTH);
     if (!signed) return refuse('zone transfers need a TSIG key');
     if (!this.zones.policy.mayTransfer(signed.key, zone.origin))
       return refuse(`key ${signed.key.name} may not transfer`);
+    if (ixfr) {
+      // We keep no history: a client that is current, or asks over UDP, gets our SOA alone
+      // (RFC 1995 §2, §4); one that is behind gets the whole zone over TCP.
+      const theirs = query.authority.find((rr) => rr.type === TYPE.SOA)?.data as SoaData | undefined;
+      if (transport === 'udp' || (theirs && !serialGreater(zone.serial, theirs.serial))) {
+        const res = responseTo(query);
+        res.flags.aa = true;
+        res.answers = [zone.soa];
+        return [this.finish(res, transport, query, signed)];
+      }
+    }
     this.counters.transfers++;
     const records = [...zone.records(), zone.soa];
     const out: Uint8Array[] = [];
