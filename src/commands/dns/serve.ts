@@ -31,7 +31,7 @@ export default class DnsServe extends PosteCommand {
     }),
     'rrl-loopback': Flags.boolean({ description: 'rate-limit loopback clients too (exempt by default)' }),
     poll: Flags.integer({
-      description: 'seconds between checks of the directory for changes by hand',
+      description: 'seconds between checks of the directory for changes by hand (0: never)',
       default: 1,
     }),
   };
