@@ -265,6 +265,26 @@ async function startPoste(dir, zone) {
   return { child, port };
 }
 
+// The ceiling of any single-process Node.js UDP server on this machine: one that does no DNS
+// work at all (it sets QR and sends each datagram back). Not a DNS server: a yardstick.
+const ECHO = `
+const dgram = require('node:dgram');
+const s = dgram.createSocket('udp4');
+s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address); });
+s.bind(Number(process.argv[1]), '${HOST}');
+`;
+
+async function startEcho() {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', ECHO, String(port)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  await waitUp(child, port, 'node echo', () => '');
+  return { child, port };
+}
+
 // ---------------------------------------------------------------------------------------
 // dnsperf
 
@@ -307,12 +327,14 @@ writeFileSync(queries, queryFile(r));
 
 let nsd;
 let poste;
+let echo;
 try {
   const nsdDir = mkdtempSync(join(work, 'nsd-'));
   const posteDir = mkdtempSync(join(work, 'poste-'));
   nsd = await startNsd(nsdDir, zone);
   poste = await startPoste(posteDir, zone);
-  const servers = { nsd, poste };
+  echo = await startEcho();
+  const servers = { nsd, poste, 'node-echo': echo };
   console.log(
     `## dns-primary: ${HOSTS} hosts, ${QUERIES} queries (A 40%, AAAA 20%, MX 10%, TXT 10%, NXDOMAIN 20%), UDP on loopback`,
   );
@@ -320,24 +342,29 @@ try {
     `dnsperf -c ${CLIENTS} -T ${THREADS} -q ${OUTSTANDING} -l ${DURATION}, ${RUNS} runs each, alternating, after a 2 s warm-up; ${cpus().length} CPUs`,
   );
   console.log('nsd: server-count 1 (one server process), rrl-ratelimit 0, minimal-responses, refuse-any no');
-  console.log('poste: one Node.js process (`poste dns serve --rrl 0`, answer cache on)\n');
-  for (const name of ['nsd', 'poste']) dnsperf(servers[name].port, queries, 2);
-  const results = { nsd: [], poste: [] };
+  console.log('poste: one Node.js process (`poste dns serve --rrl 0`, answer cache on)');
+  console.log(
+    'node-echo: one Node.js process that sends every datagram back: the ceiling of Node UDP here\n',
+  );
+  const names = ['nsd', 'poste', 'node-echo'];
+  for (const name of names) dnsperf(servers[name].port, queries, 2);
+  const results = { nsd: [], poste: [], 'node-echo': [] };
   for (let i = 0; i < RUNS; i++) {
-    for (const name of ['nsd', 'poste']) {
+    for (const name of names) {
       const res = dnsperf(servers[name].port, queries, DURATION);
       results[name].push(res);
       console.log(
-        `run ${i + 1} ${name.padEnd(5)} ${res.qps.toFixed(0).padStart(8)} q/s, latency ${(res.latency * 1000).toFixed(2)} ms, lost ${res.lost}/${res.sent}, ${res.rcodes}`,
+        `run ${i + 1} ${name.padEnd(9)} ${res.qps.toFixed(0).padStart(8)} q/s, latency ${(res.latency * 1000).toFixed(2)} ms, lost ${res.lost}/${res.sent}, ${res.rcodes}`,
       );
     }
   }
   const mean = (xs) => xs.reduce((a, b) => a + b.qps, 0) / xs.length;
-  const [a, b] = [mean(results.nsd), mean(results.poste)];
-  console.log('\n| server | queries/s (mean) | × nsd |\n|---|---:|---:|');
-  console.log(`| nsd 1 process | ${a.toFixed(0)} | 1.00 |`);
-  console.log(`| poste | ${b.toFixed(0)} | ${(b / a).toFixed(2)} |`);
+  const [a, b, c] = [mean(results.nsd), mean(results.poste), mean(results['node-echo'])];
+  console.log('\n| server | queries/s (mean) | × nsd | × node-echo |\n|---|---:|---:|---:|');
+  console.log(`| nsd 1 process | ${a.toFixed(0)} | 1.00 | |`);
+  console.log(`| poste | ${b.toFixed(0)} | ${(b / a).toFixed(2)} | ${(b / c).toFixed(2)} |`);
+  console.log(`| node-echo (no DNS work) | ${c.toFixed(0)} | ${(c / a).toFixed(2)} | 1.00 |`);
 } finally {
-  await Promise.allSettled([nsd && stop(nsd.child), poste && stop(poste.child)]);
+  await Promise.allSettled([nsd && stop(nsd.child), poste && stop(poste.child), echo && stop(echo.child)]);
   rmSync(work, { recursive: true, force: true });
 }
