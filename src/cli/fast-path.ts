@@ -51,6 +51,9 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   extract: async () => (await import('./run/extract.js')).runExtract as unknown as Runner,
   'dns:query': async () => (await import('./run/dns-query.js')).runDnsQuery as unknown as Runner,
   'dns:serve': async () => (await import('./run/dns-serve.js')).runDnsServe as unknown as Runner,
+  'acme:issue': async () => (await import('./run/acme.js')).runAcmeIssue as unknown as Runner,
+  'acme:renew': async () => (await import('./run/acme.js')).runAcmeRenew as unknown as Runner,
+  'acme:serve': async () => (await import('./run/acme.js')).runAcmeServe as unknown as Runner,
 };
 
 /**

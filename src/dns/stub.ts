@@ -269,13 +269,28 @@ export async function exchange(
   message: Message | Uint8Array,
   opts: ExchangeOptions = {},
 ): Promise<DecodedMessage> {
+  return (await exchangeWire(server, message, opts)).reply;
+}
+
+/** A reply and the bytes it was decoded from (a signed reply is verified on its bytes). */
+export interface Exchanged {
+  reply: DecodedMessage;
+  wire: Uint8Array;
+}
+
+/** exchange(), keeping the reply's bytes. */
+export async function exchangeWire(
+  server: ServerAddress,
+  message: Message | Uint8Array,
+  opts: ExchangeOptions = {},
+): Promise<Exchanged> {
   const bytes = message instanceof Uint8Array ? message : encodeMessage(message);
   const want = expectation(bytes);
   const timeoutMs = opts.timeoutMs ?? 2000;
   const attempts = Math.max(1, Math.floor(opts.attempts ?? 3) || 1);
   if (!opts.tcp) {
-    const reply = await udpExchange(server, bytes, want, timeoutMs, attempts);
-    if (!reply.flags.tc) return reply;
+    const got = await udpExchange(server, bytes, want, timeoutMs, attempts);
+    if (!got.reply.flags.tc) return got;
   }
   let last: DnsExchangeError | undefined;
   for (let i = 0; i < attempts; i++) {
@@ -306,7 +321,7 @@ function udpExchange(
   want: Expected,
   timeoutMs: number,
   attempts: number,
-): Promise<DecodedMessage> {
+): Promise<Exchanged> {
   const from = formatServer(server);
   return new Promise((resolve, reject) => {
     // A fresh socket: the OS picks a random source port for each query. Connected, so
@@ -315,20 +330,20 @@ function udpExchange(
     let timer: NodeJS.Timeout | undefined;
     let sent = 0;
     let settled = false;
-    const finish = (err: Error | undefined, reply?: DecodedMessage) => {
+    const finish = (err: Error | undefined, got?: Exchanged) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       sock.close();
       if (err) reject(err);
-      else resolve(reply as DecodedMessage);
+      else resolve(got as Exchanged);
     };
     sock.on('error', (e) => finish(networkError(from, e)));
     sock.on('message', (buf, rinfo) => {
       if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return;
       const verdict = judge(buf, want, from);
       if (verdict instanceof Error) finish(verdict);
-      else if (verdict) finish(undefined, verdict);
+      else if (verdict) finish(undefined, { reply: verdict, wire: new Uint8Array(buf) });
     });
     const transmit = () => {
       if (settled) return;
@@ -352,19 +367,19 @@ function tcpExchange(
   bytes: Uint8Array,
   want: Expected,
   timeoutMs: number,
-): Promise<DecodedMessage> {
+): Promise<Exchanged> {
   const from = formatServer(server);
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: server.host, port: server.port });
     const framer = new TcpFramer();
     let settled = false;
-    const finish = (err: Error | undefined, reply?: DecodedMessage) => {
+    const finish = (err: Error | undefined, got?: Exchanged) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       sock.destroy();
       if (err) reject(err);
-      else resolve(reply as DecodedMessage);
+      else resolve(got as Exchanged);
     };
     const timer = setTimeout(
       () => finish(new DnsExchangeError(`no reply from ${from} over TCP within ${timeoutMs} ms`, 'timeout')),
@@ -378,7 +393,7 @@ function tcpExchange(
       for (const frame of framer.push(chunk)) {
         const verdict = judge(frame, want, from);
         if (verdict instanceof Error) return finish(verdict);
-        if (verdict) return finish(undefined, verdict);
+        if (verdict) return finish(undefined, { reply: verdict, wire: frame });
       }
     });
     sock.on('error', (e) => finish(networkError(from, e)));

@@ -3,8 +3,10 @@
 # Idempotent; skips the network when everything is already there.
 #   python3, mblaze: MIME; knot-dnsutils (kdig), bind9-dnsutils (dig, nsupdate), nsd, dnsperf:
 #   DNS (dnsperf for bench/dns-primary.mjs); git: the primary's zones directory as a repository.
+#   python3-dkim, libmail-dkim-perl, opendkim-tools: DKIM; python3-spf: SPF; pebble, openssl: ACME.
 #   python3-dkim, libmail-dkim-perl, opendkim-tools: DKIM; python3-spf: SPF.
 set -euo pipefail
+PACKAGES=(python3 mblaze knot-dnsutils bind9-dnsutils nsd dnsperf git python3-dkim libmail-dkim-perl opendkim-tools python3-spf pebble openssl)
 PACKAGES=(python3 mblaze knot-dnsutils bind9-dnsutils nsd dnsperf git python3-dkim libmail-dkim-perl opendkim-tools python3-spf)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,7 +2,7 @@
 // plus an optional `tsig.keys`. Loaded at start, polled for changes (an edit or a commit by
 // hand is served within a poll interval, no restart), and written back atomically after an
 // update (file and directory fsynced, then one git commit when the directory is a repository).
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   Catalog,
@@ -16,6 +16,7 @@ import {
   type TsigKey,
   Zone,
 } from '../../dns/index.js';
+import { writeFileDurably } from '../../fs/index.js';
 import type { Logger } from '../log.js';
 import { type GitRepo, openRepo } from './git.js';
 
@@ -164,7 +165,7 @@ export class ZoneDir {
       defaultTtl: prev?.defaultTtl,
       records: [...zone.records()],
     });
-    await writeDurably(file, text);
+    await writeFileDurably(file, text);
     this.loaded.set(key, {
       file,
       signature: (await fileSignature(file)) ?? '',
@@ -187,24 +188,5 @@ async function fileSignature(file: string): Promise<string | undefined> {
     return `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
     return undefined;
-  }
-}
-
-/** Replaces a file so that a crash leaves either the old or the new content, never a mix. */
-export async function writeDurably(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.rename(tmp, file);
-  const dir = await fs.open(join(file, '..'), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
