@@ -14,6 +14,8 @@ interface ManifestFlag {
   char?: string;
   multiple?: boolean;
   options?: string[];
+  /** Set by scripts/manifest.mjs for Flags.integer: the value is handed over as a number. */
+  integer?: boolean;
   default?: unknown;
   required?: boolean;
   exclusive?: string[];
@@ -96,9 +98,11 @@ export function parseFast(argv: string[], cmd: ManifestCommand): FastParse | und
       i++;
     }
     if (flag.options && !flag.options.includes(value)) return undefined;
-    if (flag.multiple) flags[flag.name] = [...((flags[flag.name] as string[] | undefined) ?? []), value];
+    if (flag.integer && !/^-?\d+$/.test(value)) return undefined;
+    const parsed: string | number = flag.integer ? Number.parseInt(value, 10) : value;
+    if (flag.multiple) flags[flag.name] = [...((flags[flag.name] as unknown[] | undefined) ?? []), parsed];
     else if (flags[flag.name] !== undefined) return undefined;
-    else flags[flag.name] = value;
+    else flags[flag.name] = parsed;
   }
   for (const f of Object.values(cmd.flags)) {
     if (flags[f.name] === undefined) {

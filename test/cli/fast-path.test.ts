@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { type Command, Parser } from '@oclif/core';
 import { describe, expect, it } from 'vitest';
 import { type ManifestCommand, parseFast } from '../../src/cli/fast-path.js';
+import AcmeRenew from '../../src/commands/acme/renew.js';
 import Addr from '../../src/commands/addr.js';
 import Descr from '../../src/commands/descr.js';
+import DnsServe from '../../src/commands/dns/serve.js';
 import Extract from '../../src/commands/extract.js';
 import Hdr from '../../src/commands/hdr.js';
 import Make from '../../src/commands/make/index.js';
@@ -26,6 +28,8 @@ const COMMANDS: [string, Command.Class][] = [
   ['hdr', Hdr],
   ['addr', Addr],
   ['extract', Extract],
+  ['dns:serve', DnsServe],
+  ['acme:renew', AcmeRenew],
 ];
 
 const CASES: Record<string, string[][]> = {
@@ -52,6 +56,18 @@ const CASES: Record<string, string[][]> = {
   hdr: [['Subject'], ['Subject', 'From', '--raw'], ['--name', 'To', 'Cc'], []],
   addr: [[], ['-a'], ['--field', 'to', '--field', 'cc', '--json'], ['-ab']],
   extract: [['--part', '1.2'], ['-p', '2'], [], ['--part']],
+  // Integer flags: numbers, as oclif hands them; anything else deferred.
+  'dns:serve': [
+    ['--zones', 'z'],
+    ['--zones', 'z', '--rrl', '5', '--poll', '0', '--tsig-key', 'k.:c2VjcmV0', '--tsig-key', 'j.:c2VjcmV0'],
+    ['--zones', 'z', '--rrl', 'many'],
+    ['--zones', 'z', '--poll', '1.5'],
+  ],
+  'acme:renew': [
+    ['--out', 'd'],
+    ['--out', 'd', '--attempts', '7', '--force'],
+    ['--attempts', '2'],
+  ],
 };
 
 async function oclifParse(cls: Command.Class, argv: string[]) {
