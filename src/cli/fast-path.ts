@@ -56,6 +56,7 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   'acme:issue': async () => (await import('./run/acme.js')).runAcmeIssue as unknown as Runner,
   'acme:renew': async () => (await import('./run/acme.js')).runAcmeRenew as unknown as Runner,
   'acme:serve': async () => (await import('./run/acme.js')).runAcmeServe as unknown as Runner,
+  'dns:resolver': async () => (await import('./run/dns-resolver.js')).runDnsResolver as unknown as Runner,
 };
 
 /**

@@ -27,10 +27,9 @@ import {
   verifyMessage,
   type Zone,
 } from '../../dns/index.js';
+import { cacheKey, KEY_PREFIX, type Transport } from '../dns-socket.js';
 import type { Logger } from '../log.js';
 import type { ZoneDir } from './zone-dir.js';
-
-export type Transport = 'udp' | 'tcp';
 
 export interface Counters {
   queries: number;
@@ -283,59 +282,4 @@ export class PrimaryHandler {
     this.updates = next.catch(() => undefined);
     return next;
   }
-}
-
-/** End of the first question, or undefined when the packet is not a plain one-question query. */
-function questionEnd(bytes: Uint8Array): number | undefined {
-  let p = 12;
-  for (;;) {
-    if (p >= bytes.length) return undefined;
-    const len = bytes[p] as number;
-    if (len === 0) break;
-    if (len > 63) return undefined; // a pointer in a question: not plain
-    p += len + 1;
-  }
-  return p + 5 <= bytes.length ? p + 5 : undefined;
-}
-
-/** Length of the key's prefix before the question bytes: transport, EDNS size bucket, DO. */
-const KEY_PREFIX = 3;
-
-/**
- * The cache key of a plain query: one question and nothing else, or one question and an
- * OPT record alone (its size and DO bit matter). Three characters of transport, UDP size
- * class and DO, then the question's bytes case-folded; undefined when the query is not plain.
- */
-function cacheKey(bytes: Uint8Array, transport: Transport): string | undefined {
-  if (bytes.length < 17) return undefined;
-  // QR=0, opcode QUERY; one question, no answer or authority records.
-  if (((bytes[2] as number) & 0xf8) !== 0 || bytes[4] !== 0 || bytes[5] !== 1) return undefined;
-  if (bytes[6] !== 0 || bytes[7] !== 0 || bytes[8] !== 0 || bytes[9] !== 0 || bytes[10] !== 0)
-    return undefined;
-  const ar = bytes[11] as number;
-  const end = questionEnd(bytes);
-  if (end === undefined) return undefined;
-  let size = 0; // no EDNS
-  let dnssecOk = 0;
-  if (ar === 1) {
-    // A bare OPT: root name, type 41, class = size, ttl (ext-rcode, version 0, DO), no options.
-    if (end + 11 !== bytes.length || bytes[end] !== 0 || bytes[end + 1] !== 0 || bytes[end + 2] !== 41)
-      return undefined;
-    if (bytes[end + 5] !== 0 || bytes[end + 6] !== 0 || bytes[end + 9] !== 0 || bytes[end + 10] !== 0)
-      return undefined;
-    // Answers differ only by the UDP limit they were truncated to: 512..1232 (one char code).
-    const advertised = ((bytes[end + 3] as number) << 8) | (bytes[end + 4] as number);
-    size = transport === 'udp' ? Math.min(Math.max(advertised, 512), 1232) : 1;
-    dnssecOk = (bytes[end + 7] as number) >> 7;
-  } else if (ar !== 0 || end !== bytes.length) {
-    return undefined;
-  }
-  // ASCII letters of the name folded (RFC 4343); other bytes, type and class as they are.
-  const question = Buffer.allocUnsafe(end - 12);
-  const nameEnd = end - 4;
-  for (let i = 12; i < end; i++) {
-    const b = bytes[i] as number;
-    question[i - 12] = i < nameEnd && b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-  }
-  return `${transport === 'udp' ? 'u' : 't'}${String.fromCharCode(size)}${dnssecOk}${question.toString('latin1')}`;
 }

@@ -2,7 +2,7 @@
 // TCP at one address. Wires the zone directory (files, git, polling), the message handler,
 // rate limiting and NOTIFY to secondaries; `poste dns serve` runs it.
 import dgram from 'node:dgram';
-import net from 'node:net';
+import type net from 'node:net';
 import {
   exchange,
   formatServer,
@@ -16,6 +16,7 @@ import {
   tcpFrame,
   type Zone,
 } from '../../dns/index.js';
+import { bindBoth } from '../dns-socket.js';
 import type { Logger } from '../log.js';
 import { type Counters, PrimaryHandler } from './handler.js';
 import { ZoneDir } from './zone-dir.js';
@@ -158,46 +159,6 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
       ]);
     },
   };
-}
-
-/** Binds UDP and TCP to the same port; with port 0, the port UDP got is tried for TCP. */
-async function bindBoth(
-  want: ServerAddress,
-): Promise<{ udp: dgram.Socket; tcp: net.Server; address: ServerAddress }> {
-  const family = want.host.includes(':') ? 'udp6' : 'udp4';
-  for (let attempt = 0; ; attempt++) {
-    const udp = dgram.createSocket(family);
-    const tcp = net.createServer({ noDelay: true });
-    const port = await listen(udp, want);
-    try {
-      await listenTcp(tcp, { host: want.host, port });
-      return { udp, tcp, address: { host: want.host, port } };
-    } catch (err) {
-      await new Promise<void>((r) => udp.close(() => r()));
-      // With port 0 the TCP twin of our UDP port may be taken: try another.
-      if (want.port !== 0 || attempt >= 10) throw err;
-    }
-  }
-}
-
-function listen(udp: dgram.Socket, at: ServerAddress): Promise<number> {
-  return new Promise((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(at.port, at.host, () => {
-      udp.off('error', reject);
-      resolve(udp.address().port);
-    });
-  });
-}
-
-function listenTcp(tcp: net.Server, at: ServerAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(at.port, at.host, () => {
-      tcp.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** The header and question of a query with TC set and nothing else (RRL's "slip"). */

@@ -1,0 +1,78 @@
+// `poste dns resolver`: the caching recursive resolver in the foreground until SIGINT or SIGTERM.
+import { readFileSync } from 'node:fs';
+import {
+  type ForwardZone,
+  type Hints,
+  normalizeName,
+  parseRootHints,
+  parseServer,
+  type ServerAddress,
+} from '../../dns/index.js';
+import { createLogger } from '../../services/log.js';
+import { parsePrefix } from '../../services/resolver/allow.js';
+import { type ResolverService, startResolver } from '../../services/resolver/index.js';
+import { CliError, EXIT } from '../exit-codes.js';
+
+export interface DnsResolverInput {
+  flags: {
+    listen: string;
+    'root-hints'?: string | undefined;
+    forward?: string[] | undefined;
+    allow?: string[] | undefined;
+    'upstream-port': number | string;
+  };
+}
+
+function usage<T>(what: () => T): T {
+  try {
+    return what();
+  } catch (err) {
+    throw new CliError(EXIT.usage, (err as Error).message);
+  }
+}
+
+/** ZONE=ADDR[:PORT]. */
+export function parseForward(text: string): ForwardZone {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new Error(`bad --forward "${text}" (expected ZONE=ADDR:PORT)`);
+  return { zone: normalizeName(text.slice(0, eq)), server: parseServer(text.slice(eq + 1)) };
+}
+
+export async function runDnsResolver({ flags }: DnsResolverInput): Promise<void> {
+  const listen: ServerAddress = usage(() => parseServer(flags.listen, { listen: true }));
+  const forward = usage(() => (flags.forward ?? []).map(parseForward));
+  const allow = flags.allow?.length ? usage(() => (flags.allow ?? []).map(parsePrefix)) : undefined;
+  // The fast path passes option values as text.
+  const port = Number(flags['upstream-port']);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new CliError(EXIT.usage, '--upstream-port must be 1 to 65535');
+  let rootHints: Hints | undefined;
+  if (flags['root-hints'] !== undefined) {
+    const file = flags['root-hints'];
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(EXIT.noInput, `--root-hints ${file}: ${(err as Error).message}`);
+    }
+    rootHints = usage(() => parseRootHints(text, file));
+  }
+  const log = createLogger('resolver');
+  let service: ResolverService;
+  try {
+    service = await startResolver({ listen, rootHints, forward, allow, upstreamPort: port, log });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code === 'EADDRINUSE' || e.code === 'EACCES' ? EXIT.unavailable : EXIT.software;
+    throw new CliError(code, `cannot serve on ${flags.listen}: ${e.message}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log('stopping', { signal });
+      void service.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGUSR1', () => log('state', { state: JSON.stringify(service.state()) }));
+  });
+}

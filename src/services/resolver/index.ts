@@ -1,0 +1,171 @@
+// The resolver service: the caching recursive resolver on UDP and TCP at one address, for
+// the clients of its access list only. Wires the library's RecursiveResolver to sockets, the
+// encoded-answer cache (handler.ts) and a log that summarizes upstream trouble once a
+// minute instead of once a query; `poste dns resolver` runs it.
+import type net from 'node:net';
+import {
+  type ForwardZone,
+  formatServer,
+  type Hints,
+  type RecursiveOptions,
+  RecursiveResolver,
+  type RecursiveStats,
+  type ServerAddress,
+  TcpFramer,
+  tcpFrame,
+  type UpstreamEvent,
+} from '../../dns/index.js';
+import { bindBoth } from '../dns-socket.js';
+import type { Logger } from '../log.js';
+import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from './allow.js';
+import { type ResolverCounters, ResolverHandler } from './handler.js';
+
+export interface ResolverServiceOptions {
+  listen: ServerAddress;
+  /** Default: the IANA root servers. */
+  rootHints?: Hints;
+  forward?: ForwardZone[];
+  /** Clients served; default loopback only. */
+  allow?: Prefix[];
+  upstreamPort?: number;
+  log: Logger;
+  /** How often upstream trouble is summarized in the log, in ms. Default 60 000. */
+  summaryMs?: number;
+  /** More settings of the resolver itself (TTL bounds, limits, a transport for tests). */
+  resolver?: Omit<RecursiveOptions, 'rootHints' | 'forward' | 'upstreamPort' | 'onUpstream'>;
+}
+
+export interface ResolverState {
+  listen: string;
+  counters: ResolverCounters;
+  resolver: RecursiveStats;
+  answersCached: number;
+}
+
+export interface ResolverService {
+  address: ServerAddress;
+  resolver: RecursiveResolver;
+  state(): ResolverState;
+  close(): Promise<void>;
+}
+
+const TCP_IDLE_MS = 30_000;
+const TCP_MAX_CONNECTIONS = 256;
+
+export async function startResolver(opts: ResolverServiceOptions): Promise<ResolverService> {
+  const { log } = opts;
+  const trouble = new TroubleSummary();
+  const resolver = new RecursiveResolver({
+    ...opts.resolver,
+    rootHints: opts.rootHints,
+    forward: opts.forward,
+    upstreamPort: opts.upstreamPort,
+    onUpstream: (e) => trouble.add(e),
+  });
+  const handler = new ResolverHandler(resolver, allowList(opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)));
+  const { udp, tcp, address } = await bindBoth(opts.listen);
+  const sockets = new Set<net.Socket>();
+  let closed = false;
+
+  udp.on('message', (msg, rinfo) => {
+    const hit = handler.fromCache(msg, 'udp', rinfo.address);
+    if (hit) {
+      udp.send(hit, rinfo.port, rinfo.address);
+      return;
+    }
+    handler.handle(msg, 'udp', rinfo.address).then(
+      (reply) => {
+        if (reply && !closed) udp.send(reply, rinfo.port, rinfo.address);
+      },
+      (err: Error) => log('error', { remote: rinfo.address, error: err.message }),
+    );
+  });
+  udp.on('error', (err) => log('udp-error', { error: err.message }));
+
+  tcp.on('connection', (sock) => {
+    if (sockets.size >= TCP_MAX_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    const framer = new TcpFramer();
+    const remote = sock.remoteAddress ?? '';
+    // Answers may go out of order (RFC 7766 §6.2.1.1): a slow resolution holds up no other.
+    sock.on('data', (chunk) => {
+      for (const msg of framer.push(chunk)) {
+        handler.handle(msg, 'tcp', remote).then(
+          (reply) => {
+            if (reply && !sock.destroyed) sock.write(tcpFrame(reply));
+          },
+          (err: Error) => {
+            log('error', { remote, error: err.message });
+            sock.destroy();
+          },
+        );
+      }
+      if (framer.pending > 65537) sock.destroy();
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => sockets.delete(sock));
+  });
+
+  const timer = setInterval(() => {
+    const summary = trouble.take();
+    if (summary) log('upstream-trouble', summary);
+  }, opts.summaryMs ?? 60_000);
+  timer.unref();
+
+  log('listening', {
+    address: formatServer(address),
+    forward: (opts.forward ?? []).map((f) => `${f.zone}=${formatServer(f.server)}`),
+    allow: (opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)).length,
+    upstreamPort: opts.upstreamPort ?? 53,
+  });
+
+  return {
+    address,
+    resolver,
+    state: () => ({
+      listen: formatServer(address),
+      counters: { ...handler.counters },
+      resolver: resolver.stats(),
+      answersCached: handler.cacheSize,
+    }),
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      for (const s of sockets) s.destroy();
+      await Promise.all([
+        new Promise<void>((r) => udp.close(() => r())),
+        new Promise<void>((r) => tcp.close(() => r())),
+      ]);
+    },
+  };
+}
+
+/** Upstream timeouts, lame servers and failures counted between two log lines. */
+class TroubleSummary {
+  private counts = new Map<string, number>();
+  private total = 0;
+
+  add(e: UpstreamEvent): void {
+    const key = `${e.kind} ${e.server} ${e.zone}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.total++;
+    if (this.counts.size > 1000) this.counts.delete(this.counts.keys().next().value as string);
+  }
+
+  /** The fields of one log line (the ten most frequent), or undefined when all was well. */
+  take(): Record<string, number | string[]> | undefined {
+    if (this.total === 0) return undefined;
+    const top = [...this.counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([k, n]) => `${k} ×${n}`);
+    const out = { events: this.total, top };
+    this.counts = new Map();
+    this.total = 0;
+    return out;
+  }
+}
