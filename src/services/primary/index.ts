@@ -1,7 +1,6 @@
 // The primary service: the authoritative server for the zones in a directory, on UDP and
 // TCP at one address. Wires the zone directory (files, git, polling), the message handler,
 // rate limiting and NOTIFY to secondaries; `poste dns serve` runs it.
-import dgram from 'node:dgram';
 import type net from 'node:net';
 import {
   exchange,
