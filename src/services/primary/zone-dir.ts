@@ -93,7 +93,7 @@ export class ZoneDir {
       const file = join(this.opts.dir, name);
       let origin: string;
       try {
-        origin = normalizeName(`${name.slice(0, -'.zone'.length)}.`);
+        origin = originOfFile(name);
       } catch (err) {
         this.opts.log('zone-skipped', { file, error: (err as Error).message });
         continue;
@@ -159,7 +159,7 @@ export class ZoneDir {
   async commitZone(zone: Zone, message: string): Promise<void> {
     const key = zone.origin.toLowerCase();
     const prev = this.loaded.get(key);
-    const file = prev?.file ?? join(this.opts.dir, `${zone.origin.slice(0, -1)}.zone`);
+    const file = prev?.file ?? join(this.opts.dir, fileOfOrigin(zone.origin));
     const text = formatZone({
       origin: zone.origin,
       defaultTtl: prev?.defaultTtl,
@@ -179,6 +179,16 @@ export class ZoneDir {
     this.catalog.set(zone);
     this.opts.onChange?.(zone.origin, zone);
   }
+}
+
+/** The zone a file holds: `example.org.zone` holds example.org.; `root.zone` the root, as IANA names it. */
+export function originOfFile(name: string): string {
+  const stem = name.slice(0, -'.zone'.length);
+  return stem === 'root' ? '.' : normalizeName(`${stem}.`);
+}
+
+export function fileOfOrigin(origin: string): string {
+  return origin === '.' ? 'root.zone' : `${origin.slice(0, -1)}.zone`;
 }
 
 /** Size, mtime and inode: enough to notice an edit, a rename over it, or a checkout. */
