@@ -2,7 +2,6 @@
 // of /etc/resolv.conf) or answers from a zone file (--zone), prints the answer section as
 // zone-file lines or the whole reply as JSON, and exits with a verdict: 0 records, 1 none
 // (NXDOMAIN, NODATA), 75 no usable answer (timeout, SERVFAIL, REFUSED).
-import { readFile } from 'node:fs/promises';
 import {
   answerQuery,
   Catalog,
@@ -16,23 +15,16 @@ import {
   makeQuery,
   NameError,
   normalizeName,
-  parseServer,
-  parseZone,
   type RR,
   rcodeName,
-  type ServerAddress,
-  ServerAddressError,
   StubResolver,
-  TYPE,
   toResolution,
   typeFromName,
   typeName,
-  Zone,
-  ZoneError,
-  ZoneFileError,
 } from '../../dns/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { readInputFile, writeStdout } from '../io.js';
+import { writeStdout } from '../io.js';
+import { chooseServer, loadZones } from '../resolver-choice.js';
 
 export interface DnsQueryInput {
   args: { name?: string | undefined; type?: string | undefined };
@@ -84,52 +76,14 @@ export async function runDnsQuery({ args, flags }: DnsQueryInput): Promise<void>
   }
 }
 
-/** The server of --dns, else the first nameserver of resolv.conf. */
-async function chooseServer(flag: string | undefined): Promise<ServerAddress> {
-  if (flag !== undefined) {
-    try {
-      return parseServer(flag);
-    } catch (e) {
-      if (e instanceof ServerAddressError) throw new CliError(EXIT.usage, `--dns: ${e.message}`);
-      throw e;
-    }
-  }
-  // POSTE_RESOLV_CONF lets tests (and odd systems) point elsewhere.
-  const path = process.env.POSTE_RESOLV_CONF || '/etc/resolv.conf';
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    // A missing file is the same as one without a nameserver.
-  }
-  const first = /^[ \t]*nameserver[ \t]+(\S+)/m.exec(text)?.[1];
-  if (first === undefined) throw new CliError(EXIT.usage, `no nameserver in ${path}: give --dns HOST:PORT`);
-  try {
-    return parseServer(first);
-  } catch {
-    throw new CliError(EXIT.usage, `cannot use nameserver ${first} of ${path}: give --dns HOST:PORT`);
-  }
-}
-
-/** What an authoritative server loaded with the zone file would answer. */
+/** What an authoritative server loaded with the zone file (one zone or several) would answer. */
 async function answerFromZone(
   file: string,
   name: string,
   type: number,
 ): Promise<{ reply: Message; source: string }> {
-  const text = (await readInputFile(file)).toString('utf8');
-  let zone: Zone;
-  try {
-    const { records } = parseZone(text, { file });
-    // The apex is where the SOA is: a file without $ORIGIN writes its names absolute.
-    const soa = records.find((rr) => rr.type === TYPE.SOA);
-    if (!soa) throw new CliError(EXIT.dataErr, `${file}: no SOA record`);
-    zone = new Zone(soa.name, records);
-  } catch (e) {
-    if (e instanceof ZoneFileError || e instanceof ZoneError) throw new CliError(EXIT.dataErr, e.message);
-    throw e;
-  }
-  const reply = answerQuery(new Catalog([zone]), makeQuery(name, type, 1232));
+  const zones = await loadZones(file, { requireSoa: true });
+  const reply = answerQuery(new Catalog(zones), makeQuery(name, type, 1232));
   return { reply, source: file };
 }
 
