@@ -6,12 +6,14 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcmeClient, AcmeError, httpsTransport } from '../../src/acme/index.js';
 import { exchange, makeQuery, TYPE } from '../../src/dns/index.js';
-import { poste } from '../helpers/run-cli.js';
+import { bin, poste } from '../helpers/run-cli.js';
 import { freePort, LOOPBACK, type RunningServer, sleep, startPoste } from './dns-helpers.js';
 import { requirePeer } from './helpers.js';
 
@@ -218,6 +220,62 @@ describe.skipIf(!ready)('acme: poste acme issue/renew against Pebble, DNS-01 on 
     expect(second.publicKey.export({ format: 'jwk' })).not.toEqual(first.publicKey.export({ format: 'jwk' }));
   }, 60_000);
 
+  it('a running poste srv serves the renewed certificate to a new connection, without restart', async () => {
+    const out = join(work, 'cert-srv');
+    expect(issue(out).status).toBe(0);
+    const maildir = join(work, 'maildir');
+    const srv = spawn(
+      process.execPath,
+      [
+        bin,
+        'srv',
+        '--listen',
+        `${LOOPBACK}:0`,
+        '--maildir',
+        maildir,
+        '--hostname',
+        'mx.example.test',
+        '--tls-cert',
+        join(out, 'fullchain.pem'),
+        '--tls-key',
+        join(out, 'key.pem'),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        srv.stderr.setEncoding('utf8');
+        srv.stderr.on('data', (c: string) => {
+          err += c;
+          const m = /"event":"listening"[^\n]*"port":(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        srv.on('exit', () => reject(new Error(`srv exited: ${err}`)));
+      });
+      const first = await startTls(port);
+      const before = first.cert;
+      const renewed = poste(['acme', 'renew', '--out', out, '--force']);
+      expect(renewed.status).toBe(0);
+      const after = leafOf(out).serialNumber;
+      expect(after).not.toBe(before);
+      // srv checks its files every few seconds: new connections get the new certificate.
+      let seen = before;
+      for (let i = 0; i < 60 && seen !== after; i++) {
+        await sleep(250);
+        const c = await startTls(port);
+        seen = c.cert;
+        c.socket.destroy();
+      }
+      expect(seen).toBe(after);
+      // The connection opened before the renewal still works.
+      expect(await first.command('NOOP')).toMatch(/^250/);
+      first.socket.destroy();
+    } finally {
+      if (srv.exitCode === null) srv.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('rolls the account key over (RFC 8555 §7.3.5): the new key orders, the old one no longer can', async () => {
     const out = join(work, 'cert-a');
     const config = JSON.parse(readFileSync(join(out, 'acme.json'), 'utf8'));
@@ -277,3 +335,46 @@ describe.skipIf(!ready)('acme: poste acme issue/renew against Pebble, DNS-01 on 
     );
   }, 60_000);
 });
+
+/** An SMTP session upgraded with STARTTLS: the serial of the certificate served, and a way to talk on. */
+async function startTls(
+  port: number,
+): Promise<{ cert: string; socket: tls.TLSSocket; command(c: string): Promise<string> }> {
+  const plain = net.connect(port, LOOPBACK);
+  let buffered = '';
+  const reply = (sock: net.Socket) =>
+    new Promise<string>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        buffered += d.toString('latin1');
+        // A reply ends with a line whose code is followed by a space.
+        const m = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(buffered);
+        if (m) {
+          const r = buffered;
+          buffered = '';
+          sock.off('data', onData);
+          resolve(r);
+        }
+      };
+      sock.on('data', onData);
+      sock.once('error', reject);
+    });
+  await reply(plain);
+  plain.write('EHLO client.test\r\n');
+  await reply(plain);
+  plain.write('STARTTLS\r\n');
+  expect(await reply(plain)).toMatch(/^220/);
+  const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+    const s = tls.connect({ socket: plain, rejectUnauthorized: false, servername: 'mx.example.test' }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  return {
+    cert: socket.getPeerCertificate().serialNumber,
+    socket,
+    async command(c: string) {
+      socket.write(`${c}\r\n`);
+      return reply(socket);
+    },
+  };
+}
