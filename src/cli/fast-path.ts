@@ -66,6 +66,8 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   'mdir:flag': async () => (await import('./run/mdir.js')).runMdirFlag as unknown as Runner,
   'spf:check': async () => (await import('./run/spf-check.js')).runSpfCheck as unknown as Runner,
   'spf:stamp': async () => (await import('./run/spf-stamp.js')).runSpfStamp as unknown as Runner,
+  recv: async () => (await import('./run/recv.js')).runRecv as unknown as Runner,
+  'recv:stamp': async () => (await import('./run/recv.js')).runRecvStamp as unknown as Runner,
   'acme:issue': async () => (await import('./run/acme.js')).runAcmeIssue as unknown as Runner,
   'acme:renew': async () => (await import('./run/acme.js')).runAcmeRenew as unknown as Runner,
   'acme:serve': async () => (await import('./run/acme.js')).runAcmeServe as unknown as Runner,

@@ -11,3 +11,4 @@ export * from './mx.js';
 export * from './received.js';
 export * from './reply.js';
 export * from './server.js';
+export * from './trace.js';

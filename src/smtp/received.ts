@@ -6,7 +6,7 @@ import { type Address, formatPath } from './address.js';
 export interface ReceivedInfo {
   /** What the client said in HELO/EHLO. */
   helo: string;
-  /** The client's IP address. */
+  /** The client's IP address ('' when unknown: the TCP-info then holds only rdns). */
   ip: string;
   /** Its name from reverse DNS, when known. */
   rdns?: string | undefined;
@@ -16,6 +16,8 @@ export interface ReceivedInfo {
   tls: boolean;
   authenticated: boolean;
   smtputf8: boolean;
+  /** The protocol written after "with", instead of the keyword made from the flags above. */
+  protocol?: string | undefined;
   id?: string | undefined;
   /** Named only when there is exactly one recipient (privacy, RFC 5321 §7.6). */
   for?: Address | undefined;
@@ -32,10 +34,12 @@ export function protocolKeyword(
 
 /** The field's value (without "Received: "), on one line; fold it when writing. */
 export function receivedValue(i: ReceivedInfo): string {
-  const literal = i.ip.includes(':') ? `[IPv6:${i.ip}]` : `[${i.ip}]`;
-  const helo = i.helo.replace(/[^\x21-\x7e\u0080-\uffff]/g, '?').slice(0, 255);
-  const from = `from ${helo} (${i.rdns ? `${i.rdns} ` : ''}${literal})`;
-  let v = `${from} by ${i.by} (poste) with ${protocolKeyword(i)}`;
+  const literal = i.ip === '' ? '' : i.ip.includes(':') ? `[IPv6:${i.ip}]` : `[${i.ip}]`;
+  // Without a HELO name the address literal stands for it; without either, no from clause.
+  const helo = i.helo.replace(/[^\x21-\x7e\u0080-\uffff]/g, '?').slice(0, 255) || literal;
+  const tcp = [i.rdns, literal].filter(Boolean).join(' ');
+  const from = helo === '' ? '' : `from ${helo}${tcp ? ` (${tcp})` : ''} `;
+  let v = `${from}by ${i.by} (poste) with ${i.protocol ?? protocolKeyword(i)}`;
   if (i.id) v += ` id ${i.id}`;
   if (i.for) v += ` for ${formatPath(i.for)}`;
   return `${v}; ${formatDate(i.date)}`;
