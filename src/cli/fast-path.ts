@@ -72,6 +72,9 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   'acme:renew': async () => (await import('./run/acme.js')).runAcmeRenew as unknown as Runner,
   'acme:serve': async () => (await import('./run/acme.js')).runAcmeServe as unknown as Runner,
   'dns:resolver': async () => (await import('./run/dns-resolver.js')).runDnsResolver as unknown as Runner,
+  'dkim:sign': async () => (await import('./run/dkim-sign.js')).runDkimSign as unknown as Runner,
+  'dkim:verify': async () => (await import('./run/dkim-verify.js')).runDkimVerify as unknown as Runner,
+  'dkim:keygen': async () => (await import('./run/dkim-keygen.js')).runDkimKeygen as unknown as Runner,
 };
 
 /**
