@@ -295,7 +295,8 @@ describe.skipIf(!ready)('acme: poste acme issue/renew against Pebble, DNS-01 on 
       accountKey: newKey,
       accountUrl: config.accountUrl,
     });
-    expect((await fresh.newOrder(['example.test'])).status).toBe('pending');
+    // Pending, or ready when Pebble reuses an earlier authorization: either way the new key was accepted.
+    expect(['pending', 'ready']).toContain((await fresh.newOrder(['example.test'])).status);
     const stale = new AcmeClient({
       directoryUrl: pebble.directory,
       http,
