@@ -3,7 +3,8 @@
 // found again without decoding the query.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { ServerAddress } from '../dns/index.js';
+import { type ServerAddress, TcpFramer, tcpFrame } from '../dns/index.js';
+import type { Logger } from './log.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -100,4 +101,56 @@ export function cacheKey(bytes: Uint8Array, transport: Transport): string | unde
     question[i - 12] = i < nameEnd && b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
   }
   return `${transport === 'udp' ? 'u' : 't'}${String.fromCharCode(size)}${dnssecOk}${question.toString('latin1')}`;
+}
+
+export interface TcpServing {
+  /** Answers one message; its replies are written framed (none: stay silent). */
+  handle(msg: Uint8Array, remote: string): Promise<Uint8Array[]>;
+  /**
+   * Answer in the order queries came (simplest, right for a server whose answers are
+   * immediate), or as each is ready (RFC 7766 §6.2.1.1: a slow resolution holds up no other).
+   */
+  ordered: boolean;
+  log: Logger;
+}
+
+/** Connections idle this long are closed (RFC 7766 §6.2.3 suggests seconds; nsd uses 120 s). */
+const TCP_IDLE_MS = 30_000;
+const TCP_MAX_CONNECTIONS = 256;
+
+/**
+ * DNS over TCP (RFC 1035 §4.2.2, RFC 7766): length-framed messages, several per
+ * connection, a cap on connections and on a pending frame. Returns the open sockets, which
+ * the service destroys when it closes.
+ */
+export function serveTcp(tcp: net.Server, opts: TcpServing): Set<net.Socket> {
+  const sockets = new Set<net.Socket>();
+  tcp.on('connection', (sock) => {
+    if (sockets.size >= TCP_MAX_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    const framer = new TcpFramer();
+    const remote = sock.remoteAddress ?? '';
+    const write = (replies: Uint8Array[]) => {
+      for (const r of replies) if (!sock.destroyed) sock.write(tcpFrame(r));
+    };
+    const fail = (err: Error) => {
+      opts.log('error', { remote, error: err.message });
+      sock.destroy();
+    };
+    let chain: Promise<void> = Promise.resolve();
+    sock.on('data', (chunk) => {
+      for (const msg of framer.push(chunk)) {
+        if (opts.ordered) chain = chain.then(() => opts.handle(msg, remote).then(write)).catch(fail);
+        else opts.handle(msg, remote).then(write, fail);
+      }
+      if (framer.pending > 65537) sock.destroy();
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => sockets.delete(sock));
+  });
+  return sockets;
 }

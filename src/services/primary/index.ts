@@ -1,7 +1,6 @@
 // The primary service: the authoritative server for the zones in a directory, on UDP and
 // TCP at one address. Wires the zone directory (files, git, polling), the message handler,
 // rate limiting and NOTIFY to secondaries; `poste dns serve` runs it.
-import type net from 'node:net';
 import {
   exchange,
   formatServer,
@@ -10,12 +9,10 @@ import {
   RateLimiter,
   rcodeName,
   type ServerAddress,
-  TcpFramer,
   type TsigKey,
-  tcpFrame,
   type Zone,
 } from '../../dns/index.js';
-import { bindBoth } from '../dns-socket.js';
+import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
 import { type Counters, PrimaryHandler } from './handler.js';
 import { ZoneDir } from './zone-dir.js';
@@ -49,10 +46,6 @@ export interface Primary {
   close(): Promise<void>;
 }
 
-/** TCP connections idle this long are closed (RFC 7766 §6.2.3 suggests seconds, nsd uses 120 s). */
-const TCP_IDLE_MS = 30_000;
-const TCP_MAX_CONNECTIONS = 256;
-
 export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
   const { log } = opts;
   let handler: PrimaryHandler | undefined;
@@ -73,7 +66,6 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
   const limiter = opts.rateLimit > 0 ? new RateLimiter({ perSecond: opts.rateLimit }) : undefined;
 
   const { udp, tcp, address } = await bindBoth(opts.listen);
-  const sockets = new Set<net.Socket>();
   let closed = false;
   const reply = (msg: Uint8Array, port: number, host: string) => {
     // An answer finished after close() (an update being written) has nowhere to go.
@@ -109,32 +101,10 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
   });
   udp.on('error', (err) => log('udp-error', { error: err.message }));
 
-  tcp.on('connection', (sock) => {
-    if (sockets.size >= TCP_MAX_CONNECTIONS) {
-      sock.destroy();
-      return;
-    }
-    sockets.add(sock);
-    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
-    const framer = new TcpFramer();
-    const remote = sock.remoteAddress ?? '';
-    // Answers go out in the order queries came (RFC 7766 allows either; in order is simplest).
-    let chain: Promise<void> = Promise.resolve();
-    sock.on('data', (chunk) => {
-      for (const msg of framer.push(chunk)) {
-        chain = chain.then(async () => {
-          const replies = await h.handle(msg, 'tcp', remote);
-          for (const r of replies) if (!sock.destroyed) sock.write(tcpFrame(r));
-        });
-        chain = chain.catch((err: Error) => {
-          log('error', { remote, error: err.message });
-          sock.destroy();
-        });
-      }
-      if (framer.pending > 65537) sock.destroy();
-    });
-    sock.on('error', () => sock.destroy());
-    sock.on('close', () => sockets.delete(sock));
+  const sockets = serveTcp(tcp, {
+    handle: (msg, remote) => h.handle(msg, 'tcp', remote),
+    ordered: true,
+    log,
   });
 
   log('listening', { address: formatServer(address), zones: zones.catalog.list().length, git: zones.isRepo });

@@ -2,7 +2,6 @@
 // the clients of its access list only. Wires the library's RecursiveResolver to sockets, the
 // encoded-answer cache (handler.ts) and a log that summarizes upstream trouble once a
 // minute instead of once a query; `poste dns resolver` runs it.
-import type net from 'node:net';
 import {
   type ForwardZone,
   formatServer,
@@ -11,11 +10,9 @@ import {
   RecursiveResolver,
   type RecursiveStats,
   type ServerAddress,
-  TcpFramer,
-  tcpFrame,
   type UpstreamEvent,
 } from '../../dns/index.js';
-import { bindBoth } from '../dns-socket.js';
+import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
 import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from './allow.js';
 import { type ResolverCounters, ResolverHandler } from './handler.js';
@@ -49,9 +46,6 @@ export interface ResolverService {
   close(): Promise<void>;
 }
 
-const TCP_IDLE_MS = 30_000;
-const TCP_MAX_CONNECTIONS = 256;
-
 export async function startResolver(opts: ResolverServiceOptions): Promise<ResolverService> {
   const { log } = opts;
   const trouble = new TroubleSummary();
@@ -64,7 +58,6 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
   });
   const handler = new ResolverHandler(resolver, allowList(opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)));
   const { udp, tcp, address } = await bindBoth(opts.listen);
-  const sockets = new Set<net.Socket>();
   let closed = false;
 
   udp.on('message', (msg, rinfo) => {
@@ -82,32 +75,13 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
   });
   udp.on('error', (err) => log('udp-error', { error: err.message }));
 
-  tcp.on('connection', (sock) => {
-    if (sockets.size >= TCP_MAX_CONNECTIONS) {
-      sock.destroy();
-      return;
-    }
-    sockets.add(sock);
-    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
-    const framer = new TcpFramer();
-    const remote = sock.remoteAddress ?? '';
-    // Answers may go out of order (RFC 7766 §6.2.1.1): a slow resolution holds up no other.
-    sock.on('data', (chunk) => {
-      for (const msg of framer.push(chunk)) {
-        handler.handle(msg, 'tcp', remote).then(
-          (reply) => {
-            if (reply && !sock.destroyed) sock.write(tcpFrame(reply));
-          },
-          (err: Error) => {
-            log('error', { remote, error: err.message });
-            sock.destroy();
-          },
-        );
-      }
-      if (framer.pending > 65537) sock.destroy();
-    });
-    sock.on('error', () => sock.destroy());
-    sock.on('close', () => sockets.delete(sock));
+  const sockets = serveTcp(tcp, {
+    handle: async (msg, remote) => {
+      const reply = await handler.handle(msg, 'tcp', remote);
+      return reply ? [reply] : [];
+    },
+    ordered: false,
+    log,
   });
 
   const timer = setInterval(() => {
