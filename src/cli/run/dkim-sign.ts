@@ -1,11 +1,6 @@
 // `poste dkim sign`: email in, signed email out. The DKIM-Signature fields go on top but
-// depend on the whole message, so the message is kept while it is hashed: in memory up to
-// a threshold (8 MiB, POSTE_DKIM_SPOOL_BYTES), beyond it in a temporary file (mode 0600,
-// removed at the end), so memory stays bounded whatever the size.
-import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// depend on the whole message, so the message is kept in a Spool (memory, then a temporary
+// file) while it is hashed.
 import {
   type Canon,
   type CanonPair,
@@ -18,6 +13,7 @@ import {
 } from '../../dkim/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readInputFile, stdinChunks, writeStdout } from '../io.js';
+import { Spool, writeStdoutChunk } from '../spool.js';
 
 export interface DkimSignInput {
   flags: {
@@ -33,8 +29,6 @@ export interface DkimSignInput {
     time?: string | undefined;
   };
 }
-
-const DEFAULT_SPOOL_BYTES = 8 * 1024 * 1024;
 
 /** A per-key flag: given once (for every key) or once per --key, in the same order. */
 function perKey(name: string, values: string[] | undefined, keys: number): (string | undefined)[] {
@@ -90,54 +84,6 @@ export async function specsFromFlags(flags: DkimSignInput['flags']): Promise<Sig
   return specs;
 }
 
-/** The message kept for output: chunks in memory, then a temporary file past the threshold. */
-class Spool {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-  private dir: string | undefined;
-  private file: FileHandle | undefined;
-  spilled = false;
-
-  constructor(private readonly threshold: number) {}
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.file) {
-      await this.file.write(chunk);
-      return;
-    }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.size > this.threshold) {
-      this.dir = await mkdtemp(join(tmpdir(), 'poste-dkim-'));
-      this.file = await open(join(this.dir, 'message'), 'wx', 0o600);
-      this.spilled = true;
-      for (const c of this.chunks) await this.file.write(c);
-      this.chunks = [];
-    }
-  }
-
-  async replay(out: (chunk: Uint8Array) => Promise<void>): Promise<void> {
-    if (!this.file || !this.dir) {
-      for (const c of this.chunks) await out(c);
-      return;
-    }
-    await this.file.close();
-    this.file = undefined;
-    for await (const c of createReadStream(join(this.dir, 'message'), { highWaterMark: 1024 * 1024 }))
-      await out(c as Buffer);
-  }
-
-  async dispose(): Promise<void> {
-    await this.file?.close();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-function writeChunk(chunk: Uint8Array): Promise<void> {
-  if (process.stdout.write(chunk)) return Promise.resolve();
-  return new Promise((r) => process.stdout.once('drain', r));
-}
-
 export async function runDkimSign({ flags }: DkimSignInput): Promise<void> {
   const specs = await specsFromFlags(flags);
   const now = seconds('time', flags.time);
@@ -148,8 +94,7 @@ export async function runDkimSign({ flags }: DkimSignInput): Promise<void> {
     if (e instanceof DkimError) throw new CliError(EXIT.usage, e.message);
     throw e;
   }
-  const threshold = Number(process.env.POSTE_DKIM_SPOOL_BYTES || DEFAULT_SPOOL_BYTES);
-  const spool = new Spool(Number.isFinite(threshold) && threshold >= 0 ? threshold : DEFAULT_SPOOL_BYTES);
+  const spool = new Spool();
   const crlf = createCrlfNormalizer();
   try {
     let fields: Uint8Array;
@@ -164,8 +109,8 @@ export async function runDkimSign({ flags }: DkimSignInput): Promise<void> {
       if (e instanceof DkimError) throw new CliError(EXIT.dataErr, e.message); // a header over 1 MiB
       throw e;
     }
-    await writeChunk(fields);
-    await spool.replay(writeChunk);
+    await writeStdoutChunk(fields);
+    await spool.replay(writeStdoutChunk);
     await writeStdout(new Uint8Array(0));
   } finally {
     await spool.dispose();
