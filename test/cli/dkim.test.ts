@@ -275,7 +275,7 @@ describe('a 50 MB message, streamed', () => {
     expect(signed.status, signed.stderr).toBe(0);
     expect(signed.stdout.length).toBeGreaterThan(size);
     watcher.close();
-    expect(created.some((n) => n.startsWith('poste-dkim-'))).toBe(true); // spooled to a file,
+    expect(created.some((n) => n.startsWith('poste-spool-'))).toBe(true); // spooled to a file,
     expect(readdirSync(spool)).toEqual([]); // which is gone
     const signPeak = peakMiB(signed.stderr);
     const verified = await poste(['dkim', 'verify', '--zone', zone], signed.stdout, { node: hook() });
