@@ -75,6 +75,13 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   'dkim:sign': async () => (await import('./run/dkim-sign.js')).runDkimSign as unknown as Runner,
   'dkim:verify': async () => (await import('./run/dkim-verify.js')).runDkimVerify as unknown as Runner,
   'dkim:keygen': async () => (await import('./run/dkim-keygen.js')).runDkimKeygen as unknown as Runner,
+  relay: async () => (await import('./run/relay.js')).runRelay as unknown as Runner,
+  'queue:list': async () => (await import('./run/queue.js')).runQueueList as unknown as Runner,
+  'queue:show': async () => (await import('./run/queue.js')).runQueueShow as unknown as Runner,
+  'queue:flush': async () => (await import('./run/queue.js')).runQueueFlush as unknown as Runner,
+  'queue:delete': async () => (await import('./run/queue.js')).runQueueDelete as unknown as Runner,
+  'queue:hold': async () => (await import('./run/queue.js')).runQueueHold as unknown as Runner,
+  'queue:release': async () => (await import('./run/queue.js')).runQueueRelease as unknown as Runner,
 };
 
 /**

@@ -29,3 +29,4 @@ export async function syncDirectory(dir: string): Promise<void> {
     await fh.close();
   }
 }
+export { DirSyncer } from './dir-syncer.js';

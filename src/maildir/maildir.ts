@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { DirSyncer } from '../fs/index.js';
 import { changeFlags, parseName, uniqueName, withFlags } from './names.js';
 
 export interface MaildirOptions {
@@ -206,39 +207,4 @@ function compareNames(a: string, b: string): number {
     if (d) return d;
   }
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Group commit of directory fsyncs: callers during a sync share the next one. */
-class DirSyncer {
-  readonly #dir: string;
-  #running: Promise<void> | undefined;
-  #next: Promise<void> | undefined;
-
-  constructor(dir: string) {
-    this.#dir = dir;
-  }
-
-  sync(): Promise<void> {
-    if (!this.#running) {
-      this.#running = this.#once().finally(() => {
-        this.#running = undefined;
-      });
-      return this.#running;
-    }
-    // A sync is running but may have started before our rename: wait for the next one.
-    this.#next ??= this.#running.then(() => {
-      this.#next = undefined;
-      return this.sync();
-    });
-    return this.#next;
-  }
-
-  async #once(): Promise<void> {
-    const fh = await open(this.#dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }
 }

@@ -8,8 +8,8 @@ import {
   parseServer,
   type ServerAddress,
 } from '../../dns/index.js';
+import { parsePrefix } from '../../services/allow.js';
 import { createLogger } from '../../services/log.js';
-import { parsePrefix } from '../../services/resolver/allow.js';
 import { type ResolverService, startResolver } from '../../services/resolver/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 

@@ -12,9 +12,9 @@ import {
   type ServerAddress,
   type UpstreamEvent,
 } from '../../dns/index.js';
+import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from '../allow.js';
 import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
-import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from './allow.js';
 import { type ResolverCounters, ResolverHandler } from './handler.js';
 
 export interface ResolverServiceOptions {

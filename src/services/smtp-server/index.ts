@@ -34,7 +34,10 @@ export interface SessionContext {
   user: string | undefined;
 }
 
-/** Where a message goes while it is received; `commit` makes it durable. */
+/**
+ * Where a message goes while it is received; `commit` makes it durable. A commit that
+ * throws an error with a `reply` (a Reply) refuses the message with that reply.
+ */
 export interface MessageSink {
   write(chunk: Uint8Array): void | Promise<void>;
   /** Durable, then resolve: the 250 goes out after. Fields are logged with the message. */
@@ -252,7 +255,9 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<SmtpServ
           } catch (err) {
             log('message-failed', { id, remote, error: (err as Error).message });
             await s.abort().catch(() => {});
-            return { ok: false };
+            // A sink may say why (452 when the disk is full); else the session's 451.
+            const why = (err as { reply?: Reply }).reply;
+            return why ? { ok: false, reply: why } : { ok: false };
           }
         }
       }

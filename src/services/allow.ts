@@ -1,6 +1,6 @@
 // The access list of the resolver: CIDR prefixes, loopback only by default, so that it is
 // never an open resolver (an amplifier for anyone's reflection attacks).
-import { parseIP, prefixMatch } from '../../dns/index.js';
+import { parseIP, prefixMatch } from '../dns/index.js';
 
 export interface Prefix {
   bytes: Uint8Array;

@@ -1,0 +1,268 @@
+// The scheduler against scripted transports and routes, on a real spool in a temp dir:
+// delivery, retries with backoff, next-MX fallback, DSNs on failure, expiry and delay,
+// never a DSN to the null sender.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseMessage } from '../../src/mime/index.js';
+import {
+  DeliveryScheduler,
+  MailQueue,
+  type QueueEnvelope,
+  type RouteResult,
+  type SchedulerOptions,
+  type Transport,
+  type TransportRequest,
+} from '../../src/queue/index.js';
+
+const MESSAGE = Buffer.from(
+  'From: a@example.org\r\nTo: b@example.net\r\nSubject: hello\r\nMessage-ID: <1@example.org>\r\n\r\nHi.\r\n',
+);
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'poste-sched-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const twoHosts: RouteResult = {
+  kind: 'hosts',
+  hosts: [
+    { host: 'mx1.example.net', address: '127.0.0.2', port: 25 },
+    { host: 'mx2.example.net', address: '127.0.0.3', port: 25 },
+  ],
+};
+
+async function setup(transport: Transport, extra: Partial<SchedulerOptions> = {}) {
+  const queue = new MailQueue(dir, { fsync: false });
+  await queue.open();
+  let now = 1_700_000_000_000;
+  const events: [string, Record<string, unknown>][] = [];
+  const sched = new DeliveryScheduler({
+    queue,
+    transport,
+    route: async () => twoHosts,
+    hostname: 'relay.example.org',
+    policy: { retryMin: 1000, retryMax: 8000, lifetime: 100_000, delayWarning: 50_000 },
+    now: () => now,
+    random: () => 0.5,
+    log: (e, f) => events.push([e, f]),
+    ...extra,
+  });
+  await sched.start();
+  const advance = async (ms: number) => {
+    now += ms;
+    sched.poll();
+    await sched.idle();
+  };
+  return { queue, sched, events, advance, clock: () => now };
+}
+
+function envelope(from: string, ...to: string[]): QueueEnvelope {
+  return { from, recipients: to.map((address) => ({ address })), arrived: 1_700_000_000_000 };
+}
+
+const ok = (req: TransportRequest) => ({
+  kind: 'done' as const,
+  recipients: Object.fromEntries(req.recipients.map((r) => [r, { code: 250, text: 'OK' }])),
+  data: { code: 250, enhanced: '2.0.0', text: 'queued' },
+});
+
+describe('the delivery scheduler', () => {
+  it('delivers and removes the message', async () => {
+    const sent: TransportRequest[] = [];
+    const { queue, sched } = await setup(async (req) => {
+      sent.push(req);
+      return ok(req);
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE));
+    await sched.idle();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.host).toBe('mx1.example.net');
+    expect(Buffer.from(sent[0]?.message ?? []).equals(MESSAGE)).toBe(true);
+    expect(await queue.list()).toEqual([]);
+    expect(sched.stats().delivered).toBe(1);
+  });
+
+  it('falls back to the next MX when one is down', async () => {
+    const tried: string[] = [];
+    const { queue, sched } = await setup(async (req) => {
+      tried.push(req.address);
+      return req.address === '127.0.0.2' ? { kind: 'unreachable', reason: 'ECONNREFUSED' } : ok(req);
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE));
+    await sched.idle();
+    expect(tried).toEqual(['127.0.0.2', '127.0.0.3']);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('retries 4xx with growing delays, then delivers', async () => {
+    let calls = 0;
+    const { queue, sched, advance, clock } = await setup(async (req) => {
+      calls++;
+      if (calls <= 3) return { kind: 'refused', reply: { code: 451, enhanced: '4.3.0', text: 'later' } };
+      return ok(req);
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE));
+    await sched.idle();
+    // Both hosts said 451: one attempt, two calls.
+    expect(calls).toBe(2);
+    const [m] = await queue.list();
+    expect(m?.status.attempts).toBe(1);
+    expect(m?.status.nextAttempt).toBe(clock() + 1000);
+    await advance(999);
+    expect(calls).toBe(2);
+    await advance(1);
+    expect(calls).toBe(4);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('bounces a 550 to the sender as a multipart/report DSN, and never bounces a bounce', async () => {
+    const sent: TransportRequest[] = [];
+    const { queue, sched } = await setup(async (req) => {
+      sent.push(req);
+      if (req.from === '')
+        return { kind: 'refused', reply: { code: 550, enhanced: '5.1.1', text: 'no such user' } };
+      return {
+        kind: 'done',
+        recipients: { [req.recipients[0] as string]: { code: 550, enhanced: '5.1.1', text: 'no such user' } },
+      };
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'nobody@example.net'), MESSAGE));
+    await sched.idle();
+    // The original, then the DSN to a@example.org from <>, which fails too and is dropped.
+    expect(sent.map((s) => [s.from, s.recipients])).toEqual([
+      ['a@example.org', ['nobody@example.net']],
+      ['', ['a@example.org']],
+    ]);
+    const dsn = parseMessage(sent[1]?.message as Uint8Array).root;
+    expect(dsn.type).toBe('multipart/report');
+    expect(dsn.params['report-type']).toBe('delivery-status');
+    expect(dsn.parts.map((p) => p.type)).toEqual([
+      'text/plain',
+      'message/delivery-status',
+      'text/rfc822-headers',
+    ]);
+    const status = Buffer.from(sent[1]?.message as Uint8Array).toString('latin1');
+    expect(status).toMatch(/report-type=delivery-status/);
+    expect(status).toMatch(
+      /Final-Recipient: rfc822;nobody@example\.net\r\nAction: failed\r\nStatus: 5\.1\.1/,
+    );
+    expect(status).toMatch(/Diagnostic-Code: smtp;550 5\.1\.1 no such user/);
+    expect(status).toMatch(/Content-Type: text\/rfc822-headers\r\n\r\nFrom: a@example\.org/);
+    expect(await queue.list()).toEqual([]);
+    expect(sched.stats()).toMatchObject({ bounced: 2, dsns: 1 });
+  });
+
+  it('records each recipient: delivered ones are not sent again', async () => {
+    const sent: string[][] = [];
+    let round = 0;
+    const { queue, sched, advance } = await setup(async (req) => {
+      sent.push(req.recipients);
+      round++;
+      return {
+        kind: 'done',
+        recipients: Object.fromEntries(
+          req.recipients.map((r) => [
+            r,
+            r.startsWith('b') || round > 1 ? { code: 250, text: 'OK' } : { code: 452, text: 'full' },
+          ]),
+        ),
+        data: { code: 250, text: 'OK' },
+      };
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'b@example.net', 'c@example.net'), MESSAGE));
+    await sched.idle();
+    const [m] = await queue.list();
+    expect(m?.status.recipients['b@example.net']?.state).toBe('delivered');
+    expect(m?.status.recipients['c@example.net']?.state).toBe('pending');
+    await advance(1000);
+    expect(sent).toEqual([['b@example.net', 'c@example.net'], ['c@example.net']]);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('sends one delay notice, then expires with a failure DSN', async () => {
+    const dsns: string[] = [];
+    const { queue, sched, advance } = await setup(async (req) => {
+      if (req.from === '') {
+        dsns.push(Buffer.from(req.message).toString('latin1'));
+        return ok(req);
+      }
+      return { kind: 'unreachable', reason: 'ECONNREFUSED' };
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE));
+    await sched.idle();
+    for (let i = 0; i < 30 && (await queue.list()).length > 0; i++) await advance(8000);
+    expect(dsns).toHaveLength(2);
+    expect(dsns[0]).toMatch(/Action: delayed/);
+    expect(dsns[0]).toMatch(/Will-Retry-Until:/);
+    expect(dsns[1]).toMatch(/Action: failed\r\nStatus: 4\.4\.7/);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('honours NOTIFY=NEVER and gives no DSN for the null sender', async () => {
+    const froms: string[] = [];
+    const fail = async (req: TransportRequest) => {
+      froms.push(req.from);
+      return { kind: 'refused' as const, reply: { code: 554, text: 'no' } };
+    };
+    const { queue, sched, events } = await setup(fail);
+    sched.add(
+      await queue.enqueue(
+        { from: 'a@example.org', recipients: [{ address: 'b@example.net', notify: ['NEVER'] }], arrived: 1 },
+        MESSAGE,
+      ),
+    );
+    sched.add(await queue.enqueue(envelope('', 'b@example.net'), MESSAGE));
+    await sched.idle();
+    expect(froms).toEqual(['a@example.org', '']);
+    expect(
+      events
+        .filter(([e]) => e === 'no-dsn')
+        .map(([, f]) => f.reason)
+        .sort(),
+    ).toEqual(['NOTIFY', 'null sender']);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('fails recipients of a domain without mail at once', async () => {
+    const { queue, sched } = await setup(async (req) => ok(req), {
+      route: async (d) =>
+        d === 'nomail.example' ? { kind: 'permanent', reason: 'null MX', status: '5.1.10' } : twoHosts,
+    });
+    sched.add(await queue.enqueue(envelope('a@example.org', 'x@nomail.example'), MESSAGE));
+    await sched.idle();
+    expect(sched.stats()).toMatchObject({ bounced: 1, dsns: 1, delivered: 1 });
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('leaves held messages alone until released', async () => {
+    let calls = 0;
+    const { queue, sched } = await setup(async (req) => {
+      calls++;
+      return ok(req);
+    });
+    await sched.stop();
+    const m = await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE);
+    await queue.hold(m.id);
+    const again = new DeliveryScheduler({
+      queue,
+      transport: async (req) => {
+        calls++;
+        return ok(req);
+      },
+      route: async () => twoHosts,
+      hostname: 'relay.example.org',
+    });
+    await again.start();
+    await again.idle();
+    expect(calls).toBe(0);
+    expect(again.stats()).toMatchObject({ held: 1, queued: 0 });
+    await queue.release(m.id);
+    await again.rescan();
+    await again.idle();
+    expect(calls).toBe(1);
+    await again.stop();
+  });
+});
