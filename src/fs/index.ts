@@ -30,3 +30,4 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 export { DirSyncer } from './dir-syncer.js';
+export { type GitIdentity, type GitRepo, initRepo, type OpenRepoOptions, openRepo, readHead } from './git.js';

@@ -16,9 +16,8 @@ import {
   type TsigKey,
   Zone,
 } from '../../dns/index.js';
-import { writeFileDurably } from '../../fs/index.js';
+import { type GitRepo, openRepo, writeFileDurably } from '../../fs/index.js';
 import type { Logger } from '../log.js';
-import { type GitRepo, openRepo } from './git.js';
 
 interface Loaded {
   file: string;
