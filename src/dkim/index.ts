@@ -7,7 +7,8 @@
 export { BodyHashes, type BodyHashResult } from './body-hash.js';
 export { type BodyCanonicalizer, canonHeaderField, createBodyCanonicalizer } from './canon.js';
 export { type CrlfNormalizer, createCrlfNormalizer } from './crlf.js';
-export { type KeyRecord, parseKeyRecord } from './key-record.js';
+export { headerHashInput } from './header-hash.js';
+export { type ImportedKey, importPublicKey, type KeyRecord, parseKeyRecord } from './key-record.js';
 export {
   type GeneratedKey,
   generateKey,
@@ -18,6 +19,7 @@ export {
   type SigningKey,
   zoneTxtRecord,
 } from './keys.js';
+export { DEFAULT_MAX_HEADER_BYTES, HeaderSplitter, type RawField, splitFields } from './message.js';
 export {
   formatAuthResults,
   formatAuthResultsList,
