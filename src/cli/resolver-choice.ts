@@ -109,10 +109,22 @@ export function zonesOf(records: readonly RR[], file = '<zone>'): Zone[] {
 /** The Resolver the flags ask for; `source` names it for messages. */
 export async function chooseResolver(
   flags: ResolverFlags,
-  opts: { tcp?: boolean } = {},
+  opts: { tcp?: boolean; wholeWorld?: boolean } = {},
 ): Promise<{ resolver: Resolver; source: string }> {
-  if (flags.zone !== undefined)
-    return { resolver: new ZoneResolver(await loadZones(flags.zone)), source: flags.zone };
+  if (flags.zone !== undefined) {
+    const zones = await loadZones(flags.zone);
+    const inner = new ZoneResolver(zones);
+    if (!opts.wholeWorld) return { resolver: inner, source: flags.zone };
+    // The file taken as the whole DNS: names above or beside its zones (co.uk, uk, which
+    // DMARC's tree walk climbs to) do not exist, rather than fail.
+    const resolver: Resolver = {
+      resolve: (name, type) =>
+        zones.some((z) => isSubdomain(name.endsWith('.') ? name : `${name}.`, z.origin))
+          ? inner.resolve(name, type)
+          : Promise.resolve({ kind: 'nxdomain', ttl: 0 }),
+    };
+    return { resolver, source: flags.zone };
+  }
   const server = await chooseServer(flags.dns);
   return {
     resolver: new StubResolver({ server, tcp: opts.tcp ?? false }),
