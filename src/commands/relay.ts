@@ -55,6 +55,10 @@ export default class Relay extends PosteCommand {
     'no-group-commit': Flags.boolean({
       description: 'one directory fsync per message instead of sharing them (benchmarks)',
     }),
+    store: Flags.string({
+      description:
+        'the store (poste domain/user/alias): hosted recipients are expanded through aliases, unknown ones refused',
+    }),
     'tls-cert': Flags.string({ description: 'PEM certificate: STARTTLS is offered to clients' }),
     'tls-key': Flags.string({ description: 'PEM private key of the certificate' }),
   };

@@ -152,3 +152,35 @@ describe('the relay', () => {
     expect(net.counts.get('<m6@example.org>')).toBe(1);
   });
 });
+
+describe('the relay with a store', () => {
+  it('expands aliases of hosted domains (forwards too) and refuses unknown users at RCPT', {
+    timeout: 60_000,
+  }, async () => {
+    const { openStore } = await import('../../src/store/index.js');
+    const storeDir = mkdtempSync(join(tmpdir(), 'poste-relay-store-'));
+    cleanup.push(async () => rmSync(storeDir, { recursive: true, force: true }));
+    const store = await openStore(storeDir, { create: true });
+    await store.addDomain('example.net', { mxHost: 'mx2.example.net' });
+    await store.addUser('b@example.net', 'secret');
+    await store.addAlias('list@example.net', ['b@example.net', 'c@example.org']);
+    const { relay, net, org } = await setup({ store });
+    const out = await send(
+      relay.server.address.port,
+      'a@example.org',
+      ['list@example.net'],
+      testMessage('m7', 'list@example.net'),
+    );
+    expect(out.result?.data?.code).toBe(250);
+    await until(() => net.received.length === 1 && org.received.length === 1);
+    expect(net.received[0]?.to).toEqual(['b@example.net']);
+    expect(org.received[0]?.to).toEqual(['c@example.org']);
+    const unknown = await send(
+      relay.server.address.port,
+      'a@example.org',
+      ['nobody@example.net'],
+      testMessage('m8'),
+    );
+    expect(unknown.result?.recipients[0]?.reply.code).toBe(550);
+  });
+});

@@ -14,6 +14,7 @@ import { allowList, parsePrefix } from '../../services/allow.js';
 import { createLogger } from '../../services/log.js';
 import { type Relay, startRelay } from '../../services/relay/index.js';
 import { TlsFiles } from '../../services/tls-files.js';
+import { openStore, type Store } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { chooseResolver } from '../resolver-choice.js';
 
@@ -38,6 +39,7 @@ export interface RelayInput {
     'no-group-commit'?: boolean | undefined;
     'tls-cert'?: string | undefined;
     'tls-key'?: string | undefined;
+    store?: string | undefined;
   };
 }
 
@@ -113,6 +115,14 @@ export async function runRelay({ flags }: RelayInput): Promise<void> {
     }
   }
   const { resolver } = await chooseResolver(flags);
+  let store: Store | undefined;
+  if (flags.store !== undefined) {
+    try {
+      store = await openStore(flags.store);
+    } catch (err) {
+      throw new CliError(EXIT.noInput, `--store ${flags.store}: ${(err as Error).message}`);
+    }
+  }
   const log = createLogger('relay');
   let relay: Relay;
   try {
@@ -131,6 +141,7 @@ export async function runRelay({ flags }: RelayInput): Promise<void> {
       maxMessageSize: integer('max-size', flags['max-size'], 1),
       groupCommit: flags['no-group-commit'] !== true,
       ...(tlsFiles ? { tlsFiles } : {}),
+      ...(store ? { store } : {}),
       log,
     });
   } catch (err) {

@@ -18,6 +18,7 @@ import {
   type RouteHost,
 } from '../../queue/index.js';
 import { type Address, formatAddress, receivedValue, reply } from '../../smtp/index.js';
+import type { Store } from '../../store/index.js';
 import type { Logger } from '../log.js';
 import { type SmtpServer, startSmtpServer } from '../smtp-server/index.js';
 import type { TlsFiles } from '../tls-files.js';
@@ -48,6 +49,11 @@ export interface RelayOptions {
   /** Outbound: STARTTLS when offered (default) or never. */
   outboundTls?: 'opportunistic' | 'none';
   timeoutMs?: number;
+  /**
+   * Hosted domains and their aliases: a recipient of a hosted domain is expanded (forwards
+   * to their targets, loops refused), and one that resolves to nobody is refused at RCPT.
+   */
+  store?: Store;
   log: Logger;
 }
 
@@ -91,6 +97,13 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   });
   await scheduler.start();
   const allow = o.allowClient ?? isLoopback;
+  /** A recipient as delivered: itself, or for a hosted domain its mailboxes and forwards. */
+  const expand = (address: string): string[] => {
+    const r = o.store?.resolveRecipient(address);
+    if (r?.kind !== 'local') return [address];
+    const out = [...r.mailboxes, ...r.forwards];
+    return out.length ? out : [address];
+  };
   const minFree = o.minFreeBytes ?? 64 * 1024 * 1024;
   const server = await startSmtpServer({
     host: o.host,
@@ -105,22 +118,33 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
           return { ok: false, reply: reply(452, '4.3.1', 'Insufficient system storage, try again later') };
         return { ok: true };
       },
-      rcpt(to, _params, _envelope, ctx) {
+      async rcpt(to, _params, _envelope, ctx) {
         if (!allow(ctx.remote)) return { ok: false, reply: reply(554, '5.7.1', 'Relay access denied') };
         if (to.domain === '') return { ok: false, reply: reply(550, '5.1.3', 'A domain is needed') };
+        if (o.store) {
+          await o.store.refresh();
+          const r = o.store.resolveRecipient(addressText(to));
+          if (r.kind === 'unknown') return { ok: false, reply: reply(550, '5.1.1', 'No such user here') };
+          if (r.kind === 'error')
+            return { ok: false, reply: reply(550, '5.4.6', `Alias error: ${r.reason}`) };
+        }
         return { ok: true };
       },
       async open(envelope, ctx) {
         const seen = new Set<string>();
         const recipients: QueuedRecipient[] = [];
         for (const r of envelope.recipients) {
-          const address = addressText(r.address);
-          if (seen.has(address.toLowerCase())) continue;
-          seen.add(address.toLowerCase());
-          const q: QueuedRecipient = { address };
-          if (r.params.notify) q.notify = r.params.notify;
-          if (r.params.orcpt) q.orcpt = r.params.orcpt;
-          recipients.push(q);
+          const given = addressText(r.address);
+          for (const address of expand(given)) {
+            if (seen.has(address.toLowerCase())) continue;
+            seen.add(address.toLowerCase());
+            const q: QueuedRecipient = { address };
+            if (r.params.notify) q.notify = r.params.notify;
+            // The address the sender gave, for DSNs (RFC 3461 §4.2), when an alias changed it.
+            if (r.params.orcpt) q.orcpt = r.params.orcpt;
+            else if (address !== given) q.orcpt = `rfc822;${given}`;
+            recipients.push(q);
+          }
         }
         const env: QueueEnvelope = {
           from: envelope.from ? addressText(envelope.from) : '',

@@ -3,8 +3,8 @@
 // without DANE or MTA-STS), replies turned into plain data.
 
 import type { ReplyLine, Transport } from '../../queue/index.js';
-import { parseAddress, type Reply } from '../../smtp/index.js';
-import { ConnectError, deliver } from '../smtp-client/index.js';
+import { parseAddress, type Reply, type TransactionResult } from '../../smtp/index.js';
+import { ConnectError, type DeliverOutcome, deliver } from '../smtp-client/index.js';
 
 export interface SmtpTransportOptions {
   hostname: string;
@@ -28,7 +28,12 @@ export function smtpTransport(o: SmtpTransportOptions): Transport {
         reply: { code: 553, enhanced: '5.1.3', text: 'unusable address in the envelope' },
       };
     try {
-      const out = await deliver({
+      // Settled by the data reply (onResult) when there is one: QUIT goes on meanwhile.
+      let early: ((r: TransactionResult) => void) | undefined;
+      const answered = new Promise<TransactionResult>((r) => {
+        early = r;
+      });
+      const session = deliver({
         host: req.address,
         port: req.port,
         servername: req.host,
@@ -38,7 +43,13 @@ export function smtpTransport(o: SmtpTransportOptions): Transport {
         recipients: recipients as NonNullable<(typeof recipients)[number]>[],
         message: req.message,
         timeoutMs: o.timeoutMs,
+        onResult: (r) => early?.(r),
       });
+      const first = await Promise.race([answered, session]);
+      // A failure of QUIT after the answer changes nothing.
+      if ('mail' in first) session.catch(() => {});
+      const out: DeliverOutcome =
+        'mail' in first ? { result: first, tls: false, downconverted: false } : first;
       if (out.result) {
         const byAddress: Record<string, ReplyLine> = {};
         out.result.recipients.forEach((r, i) => {
