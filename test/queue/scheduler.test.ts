@@ -265,4 +265,30 @@ describe('the delivery scheduler', () => {
     expect(calls).toBe(1);
     await again.stop();
   });
+
+  it('keeps to the per-destination and overall concurrency limits', async () => {
+    let now = 0;
+    let max = 0;
+    const perDomain = new Map<string, number>();
+    let maxPerDomain = 0;
+    const transport: Transport = async (req) => {
+      const d = req.recipients[0]?.split('@')[1] as string;
+      now++;
+      perDomain.set(d, (perDomain.get(d) ?? 0) + 1);
+      max = Math.max(max, now);
+      maxPerDomain = Math.max(maxPerDomain, perDomain.get(d) as number);
+      await new Promise((r) => setTimeout(r, 5));
+      now--;
+      perDomain.set(d, (perDomain.get(d) as number) - 1);
+      return ok(req);
+    };
+    const { queue, sched } = await setup(transport, { concurrency: 4, perDestination: 2 });
+    for (let i = 0; i < 12; i++)
+      sched.add(await queue.enqueue(envelope('a@example.org', `r${i}@d${i % 3}.example`), MESSAGE));
+    await sched.idle();
+    expect(sched.stats().delivered).toBe(12);
+    expect(max).toBeLessThanOrEqual(4);
+    expect(maxPerDomain).toBeLessThanOrEqual(2);
+    expect(max).toBeGreaterThan(1);
+  });
 });

@@ -1,6 +1,7 @@
 // The relay service on loopback: MX delivery, the next MX when one is down, retries after
 // 451, a DSN to the sender after 550, never an open relay, 452 when the disk is short.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +89,27 @@ describe('the relay', () => {
     await until(() => net.received.length === 1);
     expect(net.counts.get('<m2@example.org>')).toBe(1);
     await until(() => relay.scheduler.stats().queued === 0);
+    expect(relay.scheduler.stats().deferred).toBeGreaterThanOrEqual(2);
+  });
+
+  it('retries a server that answers 421 at the greeting, then delivers', async () => {
+    const { relay, net } = await setup();
+    // Until the first two connections are turned away, the real sink is not there.
+    await net.close();
+    let turnedAway = 0;
+    const busy = createServer((s) => {
+      turnedAway++;
+      s.end('421 4.3.2 busy, try later\r\n');
+    });
+    await new Promise<void>((r) => busy.listen(net.port, '127.0.0.3', () => r()));
+    cleanup.push(() => new Promise<void>((r) => busy.close(() => r())));
+    await send(relay.server.address.port, 'a@example.org', ['b@example.net'], testMessage('m421'));
+    await until(() => turnedAway >= 2);
+    await new Promise<void>((r) => busy.close(() => r()));
+    const back = await startSink('127.0.0.3', net.port);
+    cleanup.push(() => back.close());
+    await until(() => back.received.length === 1);
+    expect(back.counts.get('<m421@example.org>')).toBe(1);
     expect(relay.scheduler.stats().deferred).toBeGreaterThanOrEqual(2);
   });
 
