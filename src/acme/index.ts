@@ -6,6 +6,7 @@ export * from './dns01.js';
 export * from './http.js';
 export * from './issue.js';
 export * from './jws.js';
+export * from './local-ca.js';
 export * from './manage.js';
 export * from './renewal.js';
 export * from './store.js';
