@@ -20,3 +20,5 @@ export function classify(
 ): Classification {
   return classifyTokens(model, tokenize(email, opts.limits).tokens, opts.classifier);
 }
+export { DEFAULT_MODEL_PATH } from './default-model.js';
+export * from './fields.js';

@@ -562,6 +562,51 @@ export class Store {
     };
   }
 
+  /**
+   * Adds DKIM private keys of a hosted domain (a rotation): `dkim/<domain>/<selector>.pem`,
+   * one commit. The zone is not touched: the signer publishes the records by DNS UPDATE.
+   */
+  async addDkimKeys(
+    domainText: string,
+    keys: readonly { selector: string; privateKeyPem: string }[],
+  ): Promise<Change> {
+    const domain = parseDomain(domainText);
+    if (!domain) throw new StoreError('invalid', `not a domain name: ${domainText}`);
+    if (keys.length === 0) throw new StoreError('invalid', 'give at least one key');
+    for (const k of keys) {
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(k.selector))
+        throw new StoreError('invalid', `not a selector: ${k.selector}`);
+      try {
+        loadSigningKey(k.privateKeyPem);
+      } catch (e) {
+        throw new StoreError('invalid', `${k.selector}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const files = keys.map((k) => ({ file: `${STORE_FILES.dkim}/${domain}/${k.selector}.pem`, k }));
+    return this.#change(async () => {
+      this.#mustHost(domain, domainText);
+      for (const f of files)
+        if (await exists(join(this.dir, f.file))) throw new StoreError('exists', `${f.file} exists`);
+      return {
+        message: `dkim add ${domain} ${keys.map((k) => k.selector).join(' ')}`,
+        writes: files.map((f) => ({ path: f.file, data: f.k.privateKeyPem })),
+      };
+    });
+  }
+
+  /** Removes a DKIM private key of a domain (a retired selector), one commit. */
+  async removeDkimKey(domainText: string, selector: string): Promise<Change> {
+    const domain = parseDomain(domainText);
+    if (!domain) throw new StoreError('invalid', `not a domain name: ${domainText}`);
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(selector))
+      throw new StoreError('invalid', `not a selector: ${selector}`);
+    const file = `${STORE_FILES.dkim}/${domain}/${selector}.pem`;
+    return this.#change(async () => {
+      if (!(await exists(join(this.dir, file)))) throw new StoreError('not-found', `no key ${file}`);
+      return { message: `dkim del ${domain} ${selector}`, writes: [{ path: file, data: null }] };
+    });
+  }
+
   // -------------------------------------------------------------------------------------
   // Helpers of changes
 

@@ -6,7 +6,7 @@ import {
   type Classification,
   classifyTokens,
   createTokenizer,
-  DEFAULT_CLASSIFIER_OPTIONS,
+  spamFields,
   tokenize,
 } from '../../spam/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -82,13 +82,7 @@ function jsonOf(r: Classification): { verdict: string; score: number } {
 function withFields(head: Buffer, r: Classification, modelId: string): Buffer {
   const firstNl = head.indexOf(0x0a);
   const eol = firstNl > 0 && head[firstNl - 1] === 0x0d ? '\r\n' : '\n';
-  const required = DEFAULT_CLASSIFIER_OPTIONS.spamCutoff.toFixed(2);
-  const score = r.score.toFixed(4);
-  const fields =
-    `X-Spam-Status: ${r.verdict === 'spam' ? 'Yes' : 'No'}, verdict=${r.verdict} score=${score}` +
-    ` required=${required} model=${modelId}${eol}` +
-    `X-Spam-Score: ${score}${eol}` +
-    `X-Spam-Flag: ${r.verdict === 'spam' ? 'YES' : 'NO'}${eol}`;
+  const fields = spamFields(r, modelId, { eol });
   const fromLine = head.subarray(0, 5).toString('latin1') === 'From ' && firstNl > 0 ? firstNl + 1 : 0;
   return Buffer.concat([head.subarray(0, fromLine), Buffer.from(fields, 'latin1'), head.subarray(fromLine)]);
 }

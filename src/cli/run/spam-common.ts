@@ -2,16 +2,17 @@
 // of a training or test set (a maildir, an mbox file, or a folder of .eml files).
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { splitMbox } from '../../corpus/index.js';
-import { DEFAULT_TOKENIZER_LIMITS, decodeModel, type SpamModel } from '../../spam/index.js';
+import {
+  DEFAULT_MODEL_PATH,
+  DEFAULT_TOKENIZER_LIMITS,
+  decodeModel,
+  type SpamModel,
+} from '../../spam/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readInputFile } from '../io.js';
 
-/** The model shipped in the package, trained by scripts/train-model.mjs (dist/cli/run → models/). */
-export const DEFAULT_MODEL_PATH = fileURLToPath(
-  new URL('../../../models/spam-default.model', import.meta.url),
-);
+export { DEFAULT_MODEL_PATH };
 
 export interface LoadedModel {
   model: SpamModel;

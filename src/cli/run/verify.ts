@@ -1,18 +1,14 @@
-// `poste verify`: the receiver's judgement as a pipe. One streaming pass feeds the DKIM and
-// ARC verifiers and finds the From addresses while the message is kept in a Spool; SPF runs
-// meanwhile from the envelope flags; DMARC then combines them. Out goes the message with one
-// Authentication-Results field on top (spf, dkim, dmarc, arc) and without any field that
-// claims our authserv-id (RFC 8601 §5: forged), or, with --json, the verdicts.
+// `poste verify`: the receiver's judgement as a pipe (src/judge, shared with the receiver
+// service). One streaming pass feeds the DKIM and ARC verifiers and finds the From addresses
+// while the message is kept in a Spool; SPF runs meanwhile from the envelope flags; DMARC
+// then combines them. Out goes the message with one Authentication-Results field on top
+// (spf, dkim, dmarc, arc) and without any field that claims our authserv-id (RFC 8601 §5:
+// forged), or, with --json, the verdicts.
 // Exit 0 when DMARC passes or the domain has no policy, 1 on fail (or a permerror),
 // 75 on temperror.
 import { hostname } from 'node:os';
-import { createArcVerifier, formatArcAuthResults } from '../../arc/index.js';
-import { createAuthResFilter, formatAuthResultsField } from '../../authres/index.js';
-import { createCrlfNormalizer, createVerifier, formatAuthResultsList } from '../../dkim/index.js';
-import { type DmarcResult, domainOfAddress, evaluateDmarc, formatAuthResults } from '../../dmarc/index.js';
 import { parseIP } from '../../dns/index.js';
-import { createParser, type Header, mailboxes, parseAddressList } from '../../mime/index.js';
-import { authResultsClause, checkSpf, type SpfResult } from '../../spf/index.js';
+import { createJudge } from '../../judge/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { stdinChunks, writeStdout } from '../io.js';
 import { chooseResolver } from '../resolver-choice.js';
@@ -31,19 +27,6 @@ export interface VerifyInput {
   };
 }
 
-/** RFC 7208 §4.6.4: at least 20 s for SPF; past it a temperror. */
-const SPF_TIME_LIMIT_MS = 20_000;
-
-/** The From addresses' domains, from the top-level header. */
-function fromDomains(header: Header | undefined): string[] {
-  if (!header) return [];
-  const out: string[] = [];
-  for (const value of header.getAll('from'))
-    for (const m of mailboxes(parseAddressList(value).items))
-      if (m.address) out.push(domainOfAddress(m.address));
-  return out;
-}
-
 export async function runVerify({ flags }: VerifyInput): Promise<void> {
   if (!parseIP(flags.ip)) throw new CliError(EXIT.usage, `--ip: not an IPv4 or IPv6 address: "${flags.ip}"`);
   const sender = flags.sender ?? '';
@@ -57,52 +40,19 @@ export async function runVerify({ flags }: VerifyInput): Promise<void> {
   const now = flags.time === undefined ? Math.floor(Date.now() / 1000) : Number(flags.time);
   const { resolver } = await chooseResolver(flags, { wholeWorld: true });
 
-  const spf: Promise<SpfResult> = checkSpf(
-    { ip: flags.ip, sender, helo: flags.helo },
-    { resolver, receiver: authservId, now, signal: AbortSignal.timeout(SPF_TIME_LIMIT_MS) },
-  );
-  const dkim = createVerifier({ resolver, now });
-  const arc = createArcVerifier({ resolver, now });
-  const filter = createAuthResFilter(authservId);
-  const crlf = createCrlfNormalizer();
+  const judge = createJudge({ ip: flags.ip, helo: flags.helo, sender, resolver, authservId, now });
   const spool = new Spool();
-  let header: Header | undefined;
-  const headerParser = createParser({
-    partStart(info) {
-      header ??= info.header;
-    },
-  });
   try {
-    for await (const raw of stdinChunks()) {
-      const chunk = crlf.transform(raw);
-      dkim.push(chunk);
-      arc.push(chunk);
-      if (!header) headerParser.push(chunk);
-      for (const out of filter.push(chunk)) await spool.write(out);
-    }
-    if (!header) headerParser.end();
-    for (const out of filter.end()) await spool.write(out);
-    const [spfResult, dkimResults, arcResult] = await Promise.all([spf, dkim.end(), arc.end()]);
-    const dmarc: DmarcResult = await evaluateDmarc(
-      {
-        fromDomains: fromDomains(header),
-        spf: { result: spfResult.result, domain: spfResult.domain },
-        dkim: dkimResults,
-      },
-      { resolver },
-    );
+    for await (const raw of stdinChunks()) for (const out of judge.push(raw)) await spool.write(out);
+    const { tail, judgement } = await judge.end();
+    for (const out of tail) await spool.write(out);
+    const { spf, dkim, dmarc, arc } = judgement;
     if (flags.json) {
       await writeStdout(
-        `${JSON.stringify({ authservId, spf: spfResult, dkim: dkimResults, dmarc, arc: arcResult, removed: filter.countRemoved }, null, 2)}\n`,
+        `${JSON.stringify({ authservId, spf, dkim, dmarc, arc, removed: judgement.removed }, null, 2)}\n`,
       );
     } else {
-      const entries = [
-        authResultsClause(spfResult),
-        ...formatAuthResultsList(dkimResults),
-        ...formatAuthResults(dmarc),
-        formatArcAuthResults(arcResult, { remoteIp: flags.ip }),
-      ];
-      await writeStdoutChunk(formatAuthResultsField(authservId, entries));
+      await writeStdoutChunk(judgement.field);
       await spool.replay(writeStdoutChunk);
       await writeStdout(new Uint8Array(0));
     }

@@ -44,6 +44,8 @@ export class ResolverHandler {
     private readonly resolver: RecursiveResolver,
     private readonly allowed: (address: string) => boolean,
     private readonly now: () => number = Date.now,
+    /** Names this resolver answers for; others are REFUSED (a forward-only resolver). Default: all. */
+    private readonly inScope?: (name: string) => boolean,
   ) {}
 
   get cacheSize(): number {
@@ -108,6 +110,7 @@ export class ResolverHandler {
       return fail(RCODE.FORMERR);
     }
     if (q.class !== 1 || (isMetaType(q.type) && q.type !== TYPE.ANY)) return fail(RCODE.REFUSED);
+    if (this.inScope && !this.inScope(q.name)) return fail(RCODE.REFUSED);
     // RD clear: the cache alone (a client checking what we hold), else REFUSED.
     const result = query.flags.rd
       ? await this.resolver.lookup(q.name, q.type)

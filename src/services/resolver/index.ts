@@ -6,6 +6,7 @@ import {
   type ForwardZone,
   formatServer,
   type Hints,
+  isSubdomain,
   type RecursiveOptions,
   RecursiveResolver,
   type RecursiveStats,
@@ -22,6 +23,12 @@ export interface ResolverServiceOptions {
   /** Default: the IANA root servers. */
   rootHints?: Hints;
   forward?: ForwardZone[];
+  /**
+   * Answer only names at or below a forward zone and REFUSE the rest; the root hints are
+   * dropped, so no query ever goes anywhere but the forwarders (`poste stack`'s resolver
+   * never sends a packet off loopback). Default off.
+   */
+  forwardOnly?: boolean;
   /** Clients served; default loopback only. */
   allow?: Prefix[];
   upstreamPort?: number;
@@ -51,12 +58,19 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
   const trouble = new TroubleSummary();
   const resolver = new RecursiveResolver({
     ...opts.resolver,
-    rootHints: opts.rootHints,
+    rootHints: opts.forwardOnly ? { zone: '.', ns: [], addresses: new Map() } : opts.rootHints,
     forward: opts.forward,
     upstreamPort: opts.upstreamPort,
     onUpstream: (e) => trouble.add(e),
   });
-  const handler = new ResolverHandler(resolver, allowList(opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)));
+  const zones = (opts.forward ?? []).map((f) => f.zone);
+  const inScope = opts.forwardOnly ? (name: string) => zones.some((z) => isSubdomain(name, z)) : undefined;
+  const handler = new ResolverHandler(
+    resolver,
+    allowList(opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)),
+    Date.now,
+    inScope,
+  );
   const { udp, tcp, address } = await bindBoth(opts.listen);
   let closed = false;
 
@@ -93,6 +107,7 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
   log('listening', {
     address: formatServer(address),
     forward: (opts.forward ?? []).map((f) => `${f.zone}=${formatServer(f.server)}`),
+    forwardOnly: opts.forwardOnly ?? false,
     allow: (opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)).length,
     upstreamPort: opts.upstreamPort ?? 53,
   });
