@@ -261,10 +261,6 @@ async function runService(
     }
   }
   const listeners = { ...running.listeners, ...(metrics ? { metrics: metrics.listener } : {}) };
-  log('ready', {
-    pid: process.pid,
-    listeners: Object.entries(listeners).map(([role, l]) => `${role}=${listenerText(l)}`),
-  });
   // The process stays up between a service's events, even when its own timers do not hold it.
   const alive = setInterval(() => {}, 1 << 30);
   const showState = () => {
@@ -318,6 +314,12 @@ async function runService(
     const onTerm = () => stop('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // Only now: a supervisor may signal as soon as it reads this line, and a signal that
+    // comes before its handler exists kills the process outright.
+    log('ready', {
+      pid: process.pid,
+      listeners: Object.entries(listeners).map(([role, l]) => `${role}=${listenerText(l)}`),
+    });
   });
 }
 
