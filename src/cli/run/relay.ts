@@ -5,13 +5,14 @@
 // state; SIGINT/SIGTERM let transfers finish, then exit 0.
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseServer } from '../../dns/index.js';
 import type { RouteHost } from '../../queue/index.js';
 import { allowList, parsePrefix } from '../../services/allow.js';
+import { parseDurationMs } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
+import { parseRoute } from '../../services/relay/definition.js';
 import { type Relay, startRelay } from '../../services/relay/index.js';
 import { TlsFiles } from '../../services/tls-files.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -43,13 +44,12 @@ export interface RelayInput {
   };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** "300" (seconds), "250ms", "30s", "5m", "4h", "5d" → ms. */
 export function parseDuration(name: string, text: string): number {
-  const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new CliError(EXIT.usage, `--${name} must be a duration like 300, 30s, 5m, 4h or 5d: ${text}`);
-  return Number(m[1]) * (UNITS[m[2] ?? 's'] as number);
+  const ms = parseDurationMs(text);
+  if (ms === undefined)
+    throw new CliError(EXIT.usage, `--${name} must be a duration like 300, 30s, 5m, 4h or 5d: ${text}`);
+  return ms;
 }
 
 function integer(name: string, v: number | string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -59,26 +59,12 @@ function integer(name: string, v: number | string, min: number, max = Number.MAX
   return n;
 }
 
-/** DOMAIN=ADDR:PORT[,ADDR:PORT…]; DOMAIN "*" is every domain (a smarthost). */
-export function parseRoute(text: string): [string, RouteHost[]] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new CliError(EXIT.usage, `bad --route "${text}" (expected DOMAIN=ADDR:PORT)`);
-  const domain = text.slice(0, eq).toLowerCase().replace(/\.$/, '');
-  const hosts = text
-    .slice(eq + 1)
-    .split(',')
-    .map((h) => {
-      let s: { host: string; port: number };
-      try {
-        s = parseServer(h);
-      } catch (err) {
-        throw new CliError(EXIT.usage, `bad --route "${text}": ${(err as Error).message}`);
-      }
-      if (!isIP(s.host))
-        throw new CliError(EXIT.usage, `bad --route "${text}": ${s.host} is not an IP address`);
-      return { host: s.host, address: s.host, port: s.port };
-    });
-  return [domain, hosts];
+function route(text: string): [string, RouteHost[]] {
+  try {
+    return parseRoute(text);
+  } catch (err) {
+    throw new CliError(EXIT.usage, `bad --route "${text}": ${(err as Error).message}`);
+  }
 }
 
 export async function runRelay({ flags }: RelayInput): Promise<void> {
@@ -96,7 +82,7 @@ export async function runRelay({ flags }: RelayInput): Promise<void> {
     lifetime: parseDuration('lifetime', flags.lifetime),
     delayWarning: parseDuration('delay-warning', flags['delay-warning']),
   };
-  const routes = new Map((flags.route ?? []).map(parseRoute));
+  const routes = new Map((flags.route ?? []).map(route));
   let allow: ((a: string) => boolean) | undefined;
   try {
     if (flags.allow?.length) allow = allowList(flags.allow.map(parsePrefix));

@@ -86,8 +86,8 @@ function keyed<T>(key: string, parse: () => T): T {
   }
 }
 
-/** DOMAIN=ADDR:PORT[,ADDR:PORT…]; DOMAIN "*" is every domain (a smarthost). */
-function parseRoute(text: string): [string, RouteHost[]] {
+/** DOMAIN=ADDR:PORT[,ADDR:PORT…]; DOMAIN "*" is every domain (a smarthost). Throws Error. */
+export function parseRoute(text: string): [string, RouteHost[]] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new Error(`expected DOMAIN=ADDR:PORT, got ${JSON.stringify(text)}`);
   const domain = text.slice(0, eq).toLowerCase().replace(/\.$/, '');
