@@ -133,3 +133,12 @@ export function describeSchema(schema: Schema, prefix = ''): string[] {
   }
   return lines;
 }
+
+/** Runs a parse of one config value; its error becomes a ConfigError naming the key. */
+export function keyed<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError(`${key}: ${(err as Error).message}`);
+  }
+}

@@ -1,15 +1,9 @@
 // `poste dns resolver`: the caching recursive resolver in the foreground until SIGINT or SIGTERM.
 import { readFileSync } from 'node:fs';
-import {
-  type ForwardZone,
-  type Hints,
-  normalizeName,
-  parseRootHints,
-  parseServer,
-  type ServerAddress,
-} from '../../dns/index.js';
+import { type Hints, parseRootHints, parseServer, type ServerAddress } from '../../dns/index.js';
 import { parsePrefix } from '../../services/allow.js';
 import { createLogger } from '../../services/log.js';
+import { parseForward } from '../../services/resolver/definition.js';
 import { type ResolverService, startResolver } from '../../services/resolver/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
@@ -31,16 +25,17 @@ function usage<T>(what: () => T): T {
   }
 }
 
-/** ZONE=ADDR[:PORT]. */
-export function parseForward(text: string): ForwardZone {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`bad --forward "${text}" (expected ZONE=ADDR:PORT)`);
-  return { zone: normalizeName(text.slice(0, eq)), server: parseServer(text.slice(eq + 1)) };
-}
-
 export async function runDnsResolver({ flags }: DnsResolverInput): Promise<void> {
   const listen: ServerAddress = usage(() => parseServer(flags.listen, { listen: true }));
-  const forward = usage(() => (flags.forward ?? []).map(parseForward));
+  const forward = (flags.forward ?? []).map((f) =>
+    usage(() => {
+      try {
+        return parseForward(f);
+      } catch (err) {
+        throw new Error(`bad --forward "${f}": ${(err as Error).message}`);
+      }
+    }),
+  );
   const allow = flags.allow?.length ? usage(() => (flags.allow ?? []).map(parsePrefix)) : undefined;
   // The fast path passes option values as text.
   const port = Number(flags['upstream-port']);

@@ -7,7 +7,7 @@ import type { ServerAddress } from '../../dns/index.js';
 import { DEFAULT_MODEL_PATH, decodeModel } from '../../spam/index.js';
 import { openStore } from '../../store/index.js';
 import { allowList, DEFAULT_ALLOW, parsePrefix } from '../allow.js';
-import { ConfigError, type Schema } from '../config.js';
+import { ConfigError, keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../service.js';
 import { type FilterOptions, startFilter } from './filter.js';
 
@@ -78,14 +78,6 @@ export interface FilterDeps {
   now?: () => Date;
   /** Skip fsync (tests on tmpfs). */
   fsync?: boolean;
-}
-
-function keyed<T>(key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(`${key}: ${(err as Error).message}`);
-  }
 }
 
 /** The options of startFilter from a checked config: the model and the ARC key loaded, the store opened. */

@@ -2,7 +2,7 @@
 // config mirrors the flags of `poste dns serve` (docs/commands/dns-serve.md).
 import { resolve } from 'node:path';
 import { parseKeySpec, parseServer, type ServerAddress, type TsigKey } from '../../dns/index.js';
-import { ConfigError, type Schema } from '../config.js';
+import { keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
 import { startPrimary } from './index.js';
 
@@ -42,15 +42,6 @@ const schema: Schema = {
     default: '1s',
   },
 };
-
-/** Runs `parse` on one value of the config; its failure is a ConfigError naming the key. */
-function keyed<T>(key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(`${key}: ${(err as Error).message}`);
-  }
-}
 
 export const primaryService: ServiceDefinition<PrimaryConfig> = {
   name: 'primary',

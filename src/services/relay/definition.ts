@@ -10,7 +10,7 @@ import { parseServer, type ServerAddress, StubResolver } from '../../dns/index.j
 import type { RouteHost } from '../../queue/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { allowList, parsePrefix } from '../allow.js';
-import { ConfigError, type Schema } from '../config.js';
+import { ConfigError, keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
 import { TlsFiles } from '../tls-files.js';
 import { startRelay } from './index.js';
@@ -77,14 +77,6 @@ const schema: Schema = {
   tlsCert: { type: 'string', doc: 'PEM certificate: STARTTLS is offered to clients (with tlsKey)' },
   tlsKey: { type: 'string', doc: 'PEM private key of tlsCert' },
 };
-
-function keyed<T>(key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(`${key}: ${(err as Error).message}`);
-  }
-}
 
 /** DOMAIN=ADDR:PORT[,ADDR:PORT…]; DOMAIN "*" is every domain (a smarthost). Throws Error. */
 export function parseRoute(text: string): [string, RouteHost[]] {

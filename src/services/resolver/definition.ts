@@ -13,7 +13,7 @@ import {
   type ServerAddress,
 } from '../../dns/index.js';
 import { parsePrefix } from '../allow.js';
-import { ConfigError, type Schema } from '../config.js';
+import { ConfigError, keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
 import { startResolver } from './index.js';
 
@@ -53,16 +53,8 @@ const schema: Schema = {
   },
 };
 
-function keyed<T>(key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(`${key}: ${(err as Error).message}`);
-  }
-}
-
-/** ZONE=ADDR:PORT. */
-function parseForward(text: string): ForwardZone {
+/** ZONE=ADDR:PORT. Throws Error. */
+export function parseForward(text: string): ForwardZone {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new Error(`expected ZONE=ADDR:PORT, got ${JSON.stringify(text)}`);
   return { zone: normalizeName(text.slice(0, eq)), server: parseServer(text.slice(eq + 1)) };
