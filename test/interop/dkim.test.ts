@@ -7,7 +7,7 @@
 // (a body byte changed, a From added at the top or at the bottom of the header, From and
 // Subject swapped) must pass or fail in poste exactly when they do in each peer.
 //
-// opendkim is not used: opendkim-testmsg has no option to read keys from a file, only DNS.
+// OpenDKIM is the third peer, in dkim-opendkim.test.ts (its filter's test mode, DNS from our primary).
 //
 // Where a peer reads RFC 6376 otherwise, the test checks the difference as it is (so a change
 // on either side shows) and poste against the other peer:

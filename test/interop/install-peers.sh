@@ -3,10 +3,10 @@
 # Idempotent; skips the network when everything is already there.
 #   python3, mblaze: MIME; knot-dnsutils (kdig), bind9-dnsutils (dig, nsupdate), nsd, dnsperf:
 #   DNS (unbound: the resolver differential; dnsperf for bench/dns-*.mjs); git: the primary's zones directory as a repository.
-#   python3-dkim, libmail-dkim-perl, opendkim-tools: DKIM; python3-spf: SPF; pebble, openssl: ACME; bogofilter: bench/spam-*.mjs;
+#   python3-dkim, libmail-dkim-perl, opendkim-tools, opendkim (the filter: its test mode): DKIM; python3-spf: SPF; pebble, openssl: ACME; bogofilter: bench/spam-*.mjs;
 #   swaks (+ its TLS modules), postfix (smtp-sink, smtp-source), python3-aiosmtpd: SMTP.
 set -euo pipefail
-PACKAGES=(python3 mblaze knot-dnsutils bind9-dnsutils nsd unbound dnsperf git python3-dkim libmail-dkim-perl opendkim-tools python3-spf pebble openssl bogofilter swaks libnet-ssleay-perl libio-socket-ssl-perl postfix python3-aiosmtpd)
+PACKAGES=(python3 mblaze knot-dnsutils bind9-dnsutils nsd unbound dnsperf git python3-dkim libmail-dkim-perl opendkim-tools opendkim python3-spf pebble openssl bogofilter swaks libnet-ssleay-perl libio-socket-ssl-perl postfix python3-aiosmtpd)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
