@@ -464,12 +464,16 @@ describe('Authentication-Results', () => {
   it('formats pass and non-pass entries', async () => {
     const r = (await check(signed(MESSAGE, spec({ identity: 'joe@example.com' }))))[0] as DkimResult;
     expect(formatAuthResults(r)).toBe(
+      // "/" and "=" are tspecials (RFC 2045 §5.1), so a value holding them is quoted; "+" is not.
       `dkim=pass header.d=example.com header.i=joe@example.com header.s=rsa header.a=rsa-sha256 header.b=${
-        /[/+=]/.test(r.signature?.slice(0, 8) ?? '')
+        /[/=]/.test(r.signature?.slice(0, 8) ?? '')
           ? `"${r.signature?.slice(0, 8)}"`
           : r.signature?.slice(0, 8)
       }`,
     );
+    // The same rule on fixed values (the signature above changes with t=).
+    expect(formatAuthResults({ ...r, signature: 'Ab+Cd9xyzz' })).toMatch(/ header\.b=Ab\+Cd9xy$/);
+    expect(formatAuthResults({ ...r, signature: 'Ab/Cd=xyzz' })).toMatch(/ header\.b="Ab\/Cd=xy"$/);
     const f = (await check(edit(Buffer.from(signed(MESSAGE)), 'We lost', 'We won ')))[0] as DkimResult;
     expect(formatAuthResults(f)).toMatch(
       /^dkim=fail reason="body hash mismatch: the body was changed" header\.d=example\.com /,
