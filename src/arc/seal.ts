@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_SIGNED_HEADERS,
   DkimError,
+  feed,
   HeaderSplitter,
   headerHashInput,
   isDomainName,
@@ -331,8 +332,6 @@ export async function sealArc(
   opts: ArcSealOptions,
 ): Promise<ArcSealResult> {
   const s = createArcSealer(opts);
-  if (message instanceof Uint8Array) s.push(message);
-  else if (Symbol.asyncIterator in message) for await (const c of message) s.push(c);
-  else for (const c of message) s.push(c);
+  await feed(s, message);
   return s.end();
 }

@@ -8,6 +8,7 @@ import {
   canonHeaderField,
   DEFAULT_MAX_HEADER_BYTES,
   DkimError,
+  feed,
   HeaderSplitter,
   headerHashInput,
   MIN_RSA_BITS,
@@ -315,8 +316,6 @@ export async function verifyArc(
   opts: ArcVerifyOptions,
 ): Promise<ArcResult> {
   const v = createArcVerifier(opts);
-  if (message instanceof Uint8Array) v.push(message);
-  else if (Symbol.asyncIterator in message) for await (const c of message) v.push(c);
-  else for (const c of message) v.push(c);
+  await feed(v, message);
   return v.end();
 }

@@ -19,7 +19,7 @@ export {
   type SigningKey,
   zoneTxtRecord,
 } from './keys.js';
-export { DEFAULT_MAX_HEADER_BYTES, HeaderSplitter, type RawField, splitFields } from './message.js';
+export { DEFAULT_MAX_HEADER_BYTES, feed, HeaderSplitter, type RawField, splitFields } from './message.js';
 export {
   formatAuthResults,
   formatAuthResultsList,
