@@ -1,42 +1,47 @@
 // bench/dns-primary: queries per second of `poste dns serve` against nsd, measured by dnsperf
 // on loopback, the same zone and the same query file for both. The zone has 10,000 hosts
 // (A, some AAAA, MX and TXT); the queries mix A, AAAA, MX, TXT and NXDOMAIN names. Each
-// server gets a warm-up, then runs alternate (nsd, poste, nsd, poste, …) with the same
-// dnsperf settings; both are stopped by their PID whatever happens.
+// server is measured with 1 and 2 processes (nsd's server-count, poste's --workers), and
+// beside them a Node.js echo server, the ceiling of Node's UDP here. After a warm-up the
+// runs alternate between the servers with the same dnsperf settings; every server is
+// stopped by its process group whatever happens.
 //
-//   npm run build && node bench/dns-primary.mjs [--duration 10] [--runs 2] [--clients 4] [--threads 2]
+//   npm run build && node bench/dns-primary.mjs [--duration 10] [--runs 2] [--clients 4] [--threads 2] [--processes 1,2]
 //
 // Needs nsd and dnsperf (Debian packages; test/interop/install-peers.sh installs them).
-import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  compare,
+  freePort,
+  HOST,
+  listArg,
+  numberArg,
+  printTable,
+  requireCommands,
+  startChild,
+  startEcho,
+  stopAll,
+  waitUp,
+} from './lib/dns-bench.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../bin/run.js');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
+const DURATION = numberArg('duration', 10);
+const RUNS = numberArg('runs', 2);
+const PERF = {
+  clients: numberArg('clients', 4),
+  threads: numberArg('threads', 2),
+  outstanding: numberArg('outstanding', 200),
 };
-const DURATION = arg('duration', 10);
-const RUNS = arg('runs', 2);
-const CLIENTS = arg('clients', 4);
-const THREADS = arg('threads', 2);
-const OUTSTANDING = arg('outstanding', 200);
-const HOSTS = arg('hosts', 10_000);
-const QUERIES = arg('queries', 10_000);
-const HOST = '127.0.0.1';
+const PROCESSES = listArg('processes', [1, 2]);
+const HOSTS = numberArg('hosts', 10_000);
+const QUERIES = numberArg('queries', 10_000);
 const ORIGIN = 'example.org.';
 
-for (const cmd of ['nsd', 'dnsperf']) {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    console.error(`${cmd} is not installed (bash test/interop/install-peers.sh installs it)`);
-    process.exit(1);
-  }
-}
+requireCommands('nsd', 'dnsperf');
 
 // ---------------------------------------------------------------------------------------
 // The zone and the queries, deterministic
@@ -92,115 +97,7 @@ function queryFile(r) {
 // ---------------------------------------------------------------------------------------
 // Servers
 
-const children = new Set();
-
-function killGroup(child, signal) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // gone
-    }
-  }
-}
-
-async function stop(child) {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  }
-  try {
-    process.kill(-child.pid, 'SIGKILL'); // whatever of the group outlived its leader
-  } catch {
-    // the group is empty
-  }
-  children.delete(child);
-}
-
-process.once('exit', () => {
-  for (const c of children) killGroup(c, 'SIGKILL');
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    for (const c of children) killGroup(c, 'SIGKILL');
-    process.exit(130);
-  });
-}
-
-async function freePort() {
-  for (let i = 0; i < 20; i++) {
-    const tcp = createServer();
-    const port = await new Promise((res, rej) => {
-      tcp.once('error', rej);
-      tcp.listen(0, HOST, () => res(tcp.address().port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise((res) => {
-      udp.once('error', () => res(false));
-      udp.bind(port, HOST, () => res(true));
-    });
-    await new Promise((r) => udp.close(r));
-    await new Promise((r) => tcp.close(r));
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
-
-/** True once the server answers an SOA query over UDP. */
-function probe(port) {
-  const q = Buffer.from([
-    0xbe,
-    0xef,
-    0,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    7,
-    ...Buffer.from('example'),
-    3,
-    ...Buffer.from('org'),
-    0,
-    0,
-    6,
-    0,
-    1,
-  ]);
-  return new Promise((res) => {
-    const s = createSocket('udp4');
-    const t = setTimeout(() => {
-      s.close();
-      res(false);
-    }, 200);
-    s.on('message', () => {
-      clearTimeout(t);
-      s.close();
-      res(true);
-    });
-    s.send(q, port, HOST);
-  });
-}
-
-async function waitUp(child, port, what, log) {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) break;
-    if (await probe(port)) return;
-  }
-  throw new Error(`${what} did not come up on ${HOST}:${port}\n${log()}`);
-}
-
-async function startNsd(dir, zone) {
+async function startNsd(dir, zone, processes) {
   const port = await freePort();
   writeFileSync(join(dir, 'example.org.zone'), zone);
   const conf = join(dir, 'nsd.conf');
@@ -210,7 +107,7 @@ async function startNsd(dir, zone) {
       'server:',
       `  ip-address: ${HOST}@${port}`,
       '  do-ip6: no',
-      '  server-count: 1',
+      `  server-count: ${processes}`,
       '  username: ""',
       '  chroot: ""',
       `  zonesdir: "${dir}"`,
@@ -234,8 +131,7 @@ async function startNsd(dir, zone) {
       '',
     ].join('\n'),
   );
-  const child = spawn('nsd', ['-d', '-c', conf], { cwd: dir, detached: true, stdio: 'ignore' });
-  children.add(child);
+  const server = startChild('nsd', ['-d', '-c', conf], { cwd: dir });
   const log = () => {
     try {
       return readFileSync(join(dir, 'nsd.log'), 'utf8');
@@ -243,80 +139,17 @@ async function startNsd(dir, zone) {
       return '';
     }
   };
-  await waitUp(child, port, 'nsd', log);
-  return { child, port };
+  await waitUp({ child: server.child, log }, port, 'nsd');
+  return port;
 }
 
-async function startPoste(dir, zone) {
+async function startPoste(dir, zone, processes) {
   const port = await freePort();
   writeFileSync(join(dir, 'example.org.zone'), zone);
-  const child = spawn(
-    process.execPath,
-    [bin, 'dns', 'serve', '--zones', dir, '--listen', `${HOST}:${port}`, '--rrl', '0'],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.add(child);
-  let err = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c) => {
-    if (err.length < 65536) err += c;
-  });
-  await waitUp(child, port, 'poste dns serve', () => err);
-  return { child, port };
-}
-
-// The ceiling of any single-process Node.js UDP server on this machine: one that does no DNS
-// work at all (it sets QR and sends each datagram back). Not a DNS server: a yardstick.
-const ECHO = `
-const dgram = require('node:dgram');
-const s = dgram.createSocket('udp4');
-s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address); });
-s.bind(Number(process.argv[1]), '${HOST}');
-`;
-
-async function startEcho() {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-e', ECHO, String(port)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  await waitUp(child, port, 'node echo', () => '');
-  return { child, port };
-}
-
-// ---------------------------------------------------------------------------------------
-// dnsperf
-
-function dnsperf(port, file, seconds) {
-  const args = [
-    '-s',
-    HOST,
-    '-p',
-    String(port),
-    '-d',
-    file,
-    '-l',
-    String(seconds),
-    '-c',
-    String(CLIENTS),
-    '-T',
-    String(THREADS),
-    '-q',
-    String(OUTSTANDING),
-    '-t',
-    '2',
-  ];
-  const r = spawnSync('dnsperf', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
-  if (r.status !== 0) throw new Error(`dnsperf failed (${r.status}): ${r.stderr}${r.stdout}`);
-  const num = (re) => Number(re.exec(r.stdout)?.[1]);
-  return {
-    qps: num(/Queries per second:\s+([\d.]+)/),
-    sent: num(/Queries sent:\s+(\d+)/),
-    lost: num(/Queries lost:\s+(\d+)/),
-    latency: num(/Average Latency \(s\):\s+([\d.]+)/),
-    rcodes: /Response codes:\s+(.*)/.exec(r.stdout)?.[1] ?? '',
-  };
+  const args = ['dns', 'serve', '--zones', dir, '--listen', `${HOST}:${port}`, '--rrl', '0'];
+  const server = startChild(process.execPath, [bin, ...args, '--workers', String(processes)]);
+  await waitUp(server, port, 'poste dns serve');
+  return port;
 }
 
 const r = rng(42);
@@ -325,46 +158,32 @@ const work = mkdtempSync(join(tmpdir(), 'poste-bench-dns-'));
 const queries = join(work, 'queries.txt');
 writeFileSync(queries, queryFile(r));
 
-let nsd;
-let poste;
-let echo;
 try {
-  const nsdDir = mkdtempSync(join(work, 'nsd-'));
-  const posteDir = mkdtempSync(join(work, 'poste-'));
-  nsd = await startNsd(nsdDir, zone);
-  poste = await startPoste(posteDir, zone);
-  echo = await startEcho();
-  const servers = { nsd, poste, 'node-echo': echo };
+  const servers = [];
+  const dir = () => mkdtempSync(join(work, 's-'));
+  for (const n of PROCESSES) servers.push({ name: `nsd ${n}`, port: await startNsd(dir(), zone, n) });
+  for (const n of PROCESSES) servers.push({ name: `poste ${n}`, port: await startPoste(dir(), zone, n) });
+  for (const n of PROCESSES) {
+    const port = await freePort();
+    await startEcho(port, n, dir());
+    servers.push({ name: `node-echo ${n}`, port });
+  }
   console.log(
     `## dns-primary: ${HOSTS} hosts, ${QUERIES} queries (A 40%, AAAA 20%, MX 10%, TXT 10%, NXDOMAIN 20%), UDP on loopback`,
   );
   console.log(
-    `dnsperf -c ${CLIENTS} -T ${THREADS} -q ${OUTSTANDING} -l ${DURATION}, ${RUNS} runs each, alternating, after a 2 s warm-up; ${cpus().length} CPUs`,
+    `dnsperf -c ${PERF.clients} -T ${PERF.threads} -q ${PERF.outstanding} -l ${DURATION}, ${RUNS} runs each, alternating, after a 2 s warm-up; ${cpus().length} CPUs (dnsperf runs on them too)`,
   );
-  console.log('nsd: server-count 1 (one server process), rrl-ratelimit 0, minimal-responses, refuse-any no');
-  console.log('poste: one Node.js process (`poste dns serve --rrl 0`, answer cache on)');
+  console.log('nsd N: server-count N, rrl-ratelimit 0, minimal-responses, refuse-any no');
+  console.log('poste N: `poste dns serve --rrl 0 --workers N` (answer cache on)');
   console.log(
-    'node-echo: one Node.js process that sends every datagram back: the ceiling of Node UDP here\n',
+    'node-echo N: N Node.js processes reading one socket, sending every datagram back: no DNS work\n',
   );
-  const names = ['nsd', 'poste', 'node-echo'];
-  for (const name of names) dnsperf(servers[name].port, queries, 2);
-  const results = { nsd: [], poste: [], 'node-echo': [] };
-  for (let i = 0; i < RUNS; i++) {
-    for (const name of names) {
-      const res = dnsperf(servers[name].port, queries, DURATION);
-      results[name].push(res);
-      console.log(
-        `run ${i + 1} ${name.padEnd(9)} ${res.qps.toFixed(0).padStart(8)} q/s, latency ${(res.latency * 1000).toFixed(2)} ms, lost ${res.lost}/${res.sent}, ${res.rcodes}`,
-      );
-    }
-  }
-  const mean = (xs) => xs.reduce((a, b) => a + b.qps, 0) / xs.length;
-  const [a, b, c] = [mean(results.nsd), mean(results.poste), mean(results['node-echo'])];
-  console.log('\n| server | queries/s (mean) | × nsd | × node-echo |\n|---|---:|---:|---:|');
-  console.log(`| nsd 1 process | ${a.toFixed(0)} | 1.00 | |`);
-  console.log(`| poste | ${b.toFixed(0)} | ${(b / a).toFixed(2)} | ${(b / c).toFixed(2)} |`);
-  console.log(`| node-echo (no DNS work) | ${c.toFixed(0)} | ${(c / a).toFixed(2)} | 1.00 |`);
+  const means = await compare(servers, queries, { runs: RUNS, seconds: DURATION, ...PERF });
+  printTable(means, `nsd ${PROCESSES[0]}`);
+  const best = (prefix) => Math.max(...[...means].filter(([n]) => n.startsWith(prefix)).map(([, q]) => q));
+  console.log(`\nbest poste / best nsd: ${(best('poste ') / best('nsd ')).toFixed(2)}`);
 } finally {
-  await Promise.allSettled([nsd && stop(nsd.child), poste && stop(poste.child), echo && stop(echo.child)]);
+  await stopAll();
   rmSync(work, { recursive: true, force: true });
 }

@@ -46,16 +46,19 @@ if (!existsSync(join(root, 'dist', 'cli', 'run', 'serve.js'))) {
 const names = asked.length ? asked : ALL.filter(built);
 mkdirSync(join(root, 'dist', 'bundle'), { recursive: true });
 let failed = 0;
-for (const name of names) {
-  const input = join(root, 'unikernels', name, 'main.mjs');
+// The DNS services fork UDP workers (src/services/udp-workers.ts), a program of their own
+// found next to the service's file: udp-worker.mjs goes beside their bundles.
+const outputs = names.map((name) => ({
+  name,
+  input: join(root, 'unikernels', name, 'main.mjs'),
+  plugins: [oneServiceRegistry(name)],
+}));
+if (names.includes('primary') || names.includes('resolver'))
+  outputs.push({ name: 'udp-worker', input: join(root, 'dist', 'services', 'udp-worker.js'), plugins: [] });
+for (const { name, input, plugins } of outputs) {
   const file = join(root, 'dist', 'bundle', `${name}.mjs`);
   try {
-    const bundle = await rolldown({
-      input,
-      platform: 'node',
-      plugins: [oneServiceRegistry(name)],
-      logLevel: 'warn',
-    });
+    const bundle = await rolldown({ input, platform: 'node', plugins, logLevel: 'warn' });
     await bundle.write({
       file,
       format: 'esm',

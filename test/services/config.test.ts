@@ -191,7 +191,11 @@ describe('the service definitions', () => {
     expect(resolverService.paths?.(resolver as never, '/etc/poste')).toEqual({
       read: ['/etc/poste/named.root'],
       write: [],
+      childProcess: false,
     });
+    // UDP workers are child processes: only then may it start any.
+    const busy = checkConfig(resolverService.schema, { workers: 2 }, 'resolver');
+    expect(resolverService.paths?.(busy as never, '/etc/poste')?.childProcess).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@ import { parsePrefix } from '../../services/allow.js';
 import { createLogger } from '../../services/log.js';
 import { parseForward } from '../../services/resolver/definition.js';
 import { type ResolverService, startResolver } from '../../services/resolver/index.js';
+import { parseWorkerCount } from '../../services/udp-workers.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export interface DnsResolverInput {
@@ -14,6 +15,7 @@ export interface DnsResolverInput {
     forward?: string[] | undefined;
     allow?: string[] | undefined;
     'upstream-port': number | string;
+    workers?: number | string | undefined;
   };
 }
 
@@ -41,6 +43,7 @@ export async function runDnsResolver({ flags }: DnsResolverInput): Promise<void>
   const port = Number(flags['upstream-port']);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new CliError(EXIT.usage, '--upstream-port must be 1 to 65535');
+  const workers = usage(() => parseWorkerCount(flags.workers));
   let rootHints: Hints | undefined;
   if (flags['root-hints'] !== undefined) {
     const file = flags['root-hints'];
@@ -55,7 +58,7 @@ export async function runDnsResolver({ flags }: DnsResolverInput): Promise<void>
   const log = createLogger('resolver');
   let service: ResolverService;
   try {
-    service = await startResolver({ listen, rootHints, forward, allow, upstreamPort: port, log });
+    service = await startResolver({ listen, rootHints, forward, allow, upstreamPort: port, workers, log });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const code = e.code === 'EADDRINUSE' || e.code === 'EACCES' ? EXIT.unavailable : EXIT.software;

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { parseKeySpec, parseServer, type ServerAddress, type TsigKey } from '../../dns/index.js';
 import { createLogger } from '../../services/log.js';
 import { startPrimary } from '../../services/primary/index.js';
+import { parseWorkerCount } from '../../services/udp-workers.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export interface DnsServeInput {
@@ -14,6 +15,7 @@ export interface DnsServeInput {
     rrl: number;
     'rrl-loopback'?: boolean | undefined;
     poll: number;
+    workers?: number | string | undefined;
   };
 }
 
@@ -36,6 +38,7 @@ export async function runDnsServe({ flags }: DnsServeInput): Promise<void> {
   const notify = usage(() => (flags.notify ?? []).map((n) => parseServer(n)));
   if (!(flags.rrl >= 0)) throw new CliError(EXIT.usage, '--rrl must be 0 or more');
   if (!(flags.poll >= 0)) throw new CliError(EXIT.usage, '--poll must be 0 (never) or more seconds');
+  const workers = usage(() => parseWorkerCount(flags.workers));
   const log = createLogger('primary');
   let primary: Awaited<ReturnType<typeof startPrimary>>;
   try {
@@ -47,6 +50,7 @@ export async function runDnsServe({ flags }: DnsServeInput): Promise<void> {
       rateLimit: flags.rrl,
       rateLimitLoopback: flags['rrl-loopback'] ?? false,
       pollMs: flags.poll > 0 ? flags.poll * 1000 : 0,
+      workers,
       log,
     });
   } catch (err) {

@@ -27,6 +27,10 @@ export default class DnsResolver extends PosteCommand {
       multiple: true,
     }),
     'upstream-port': Flags.integer({ description: 'port every upstream server is asked on', default: 53 }),
+    workers: Flags.integer({
+      description: 'processes answering UDP queries, this one included, each with its own cache (1 to 64)',
+      default: 1,
+    }),
   };
 
   async run(): Promise<void> {

@@ -12,6 +12,7 @@ export default class DnsServe extends PosteCommand {
     'within a poll interval. Logs one JSON line per event on stderr; SIGUSR1 logs the state.';
   static override examples = [
     '<%= config.bin %> dns serve --zones /var/lib/poste/zones --listen 127.0.0.1:5300',
+    '<%= config.bin %> dns serve --zones /var/lib/poste/zones --listen 127.0.0.1:53 --workers 2',
     '<%= config.bin %> dns serve --zones zones --listen [::1]:53 --tsig-key signer.:c2VjcmV0IHNlY3JldCBzZWNyZXQ= --notify 127.0.0.2:53',
   ];
   static override flags = {
@@ -32,6 +33,10 @@ export default class DnsServe extends PosteCommand {
     'rrl-loopback': Flags.boolean({ description: 'rate-limit loopback clients too (exempt by default)' }),
     poll: Flags.integer({
       description: 'seconds between checks of the directory for changes by hand (0: never)',
+      default: 1,
+    }),
+    workers: Flags.integer({
+      description: 'processes answering UDP queries, this one included (1 to 64)',
       default: 1,
     }),
   };

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseKeySpec, parseServer, type ServerAddress, type TsigKey } from '../../dns/index.js';
 import { keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
+import { MAX_WORKERS } from '../udp-workers.js';
 import { startPrimary } from './index.js';
 
 export interface PrimaryConfig {
@@ -14,6 +15,7 @@ export interface PrimaryConfig {
   rateLimit: number;
   rateLimitLoopback: boolean;
   poll: number;
+  workers: number;
 }
 
 const schema: Schema = {
@@ -41,6 +43,13 @@ const schema: Schema = {
     doc: 'how often the directory is checked for changes made by hand (0: never)',
     default: '1s',
   },
+  workers: {
+    type: 'integer',
+    doc: 'processes answering UDP queries (this one and forked workers sharing its socket)',
+    default: 1,
+    min: 1,
+    max: MAX_WORKERS,
+  },
 };
 
 export const primaryService: ServiceDefinition<PrimaryConfig> = {
@@ -60,6 +69,7 @@ export const primaryService: ServiceDefinition<PrimaryConfig> = {
       rateLimit: config.rateLimit,
       rateLimitLoopback: config.rateLimitLoopback,
       pollMs: config.poll,
+      workers: config.workers,
       log: ctx.log,
     });
     return {
@@ -71,6 +81,7 @@ export const primaryService: ServiceDefinition<PrimaryConfig> = {
           git: s.git,
           zones: s.zones.length,
           records: s.zones.reduce((n, z) => n + z.records, 0),
+          workers: s.workers,
           ...s.counters,
         };
       },

@@ -73,6 +73,15 @@ export class PrimaryHandler {
     private readonly zones: ZoneDir,
     private readonly log: Logger,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    /**
+     * A UDP worker's: who answers what changes or proves state (UPDATE, NOTIFY, anything
+     * signed, transfers), the leader that holds the zones' only writable copy.
+     */
+    private readonly delegate?: (
+      bytes: Uint8Array,
+      transport: Transport,
+      remote: string,
+    ) => Promise<Uint8Array[]>,
   ) {}
 
   /** Forget cached answers (a zone changed). */
@@ -114,6 +123,7 @@ export class PrimaryHandler {
       return this.formerr(bytes, err as Error);
     }
     if (query.flags.qr) return []; // never answer a response
+    if (this.delegate && !this.isPlainQuery(query)) return this.delegate(bytes, transport, remote);
     const tsig = query.tsigOffset !== undefined ? this.verify(bytes, query, remote) : undefined;
     if (tsig && 'reply' in tsig) return [tsig.reply];
     const signed = tsig as Signed | undefined;
@@ -133,6 +143,13 @@ export class PrimaryHandler {
       default:
         return [this.finish(responseTo(query, RCODE.NOTIMP), transport, query, signed)];
     }
+  }
+
+  /** An unsigned standard query for anything but a zone transfer: what any copy of the zones answers. */
+  private isPlainQuery(query: DecodedMessage): boolean {
+    if (query.flags.opcode !== OPCODE.QUERY || query.tsigOffset !== undefined) return false;
+    const type = query.questions[0]?.type;
+    return type !== TYPE.AXFR && type !== TYPE.IXFR;
   }
 
   private query(query: DecodedMessage, bytes: Uint8Array, transport: Transport, signed?: Signed): Uint8Array {

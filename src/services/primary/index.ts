@@ -1,6 +1,8 @@
 // The primary service: the authoritative server for the zones in a directory, on UDP and
 // TCP at one address. Wires the zone directory (files, git, polling), the message handler,
 // rate limiting and NOTIFY to secondaries; `poste dns serve` runs it.
+
+import type dgram from 'node:dgram';
 import {
   exchange,
   formatServer,
@@ -14,6 +16,7 @@ import {
 } from '../../dns/index.js';
 import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
+import { type LeaderLink, UdpWorkers } from '../udp-workers.js';
 import { type Counters, PrimaryHandler } from './handler.js';
 import { ZoneDir } from './zone-dir.js';
 
@@ -30,14 +33,29 @@ export interface PrimaryOptions {
   rateLimitLoopback: boolean;
   /** How often the directory is checked for changes by hand, in ms. */
   pollMs: number;
+  /** Processes answering UDP queries, this one included (udp-workers.ts). Default 1. */
+  workers?: number;
   log: Logger;
+}
+
+/** What a UDP worker needs to answer as the primary does. */
+interface WorkerConfig {
+  zonesDir: string;
+  keys: TsigKey[];
+  rateLimit: number;
+  rateLimitLoopback: boolean;
 }
 
 export interface PrimaryState {
   listen: string;
   git: boolean;
   zones: { zone: string; serial: number; records: number }[];
+  /** Summed over the processes answering (as each last reported). */
   counters: Counters;
+  /** Processes answering UDP, this one included. */
+  workers: number;
+  /** Queries answered by each of them, this one first (how evenly the kernel spreads them). */
+  queriesByProcess: number[];
 }
 
 export interface Primary {
@@ -50,6 +68,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
   const { log } = opts;
   let handler: PrimaryHandler | undefined;
   const notifier = new Notifier(opts.notify, log);
+  let workers: UdpWorkers | undefined;
   const zones = new ZoneDir({
     dir: opts.zonesDir,
     log,
@@ -58,20 +77,91 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
       handler?.invalidate();
       if (zone) notifier.notify(zone);
       else log('zone-dropped', { zone: origin });
+      return workers?.reload();
     },
   });
   await zones.start(opts.pollMs);
   handler = new PrimaryHandler(zones, log);
   const h = handler;
-  const limiter = opts.rateLimit > 0 ? new RateLimiter({ perSecond: opts.rateLimit }) : undefined;
 
   const { udp, tcp, address } = await bindBoth(opts.listen);
   let closed = false;
+  serveUdp(udp, h, opts, log, () => closed);
+  if ((opts.workers ?? 1) > 1) {
+    try {
+      const config: WorkerConfig = {
+        zonesDir: opts.zonesDir,
+        keys: opts.keys,
+        rateLimit: opts.rateLimit,
+        rateLimitLoopback: opts.rateLimitLoopback,
+      };
+      workers = await UdpWorkers.start({
+        kind: 'primary',
+        count: (opts.workers as number) - 1,
+        udp,
+        config,
+        log,
+        ask: (bytes, remote) => h.handleFully(bytes, 'udp', remote),
+      });
+    } catch (err) {
+      zones.stop();
+      udp.close();
+      tcp.close();
+      throw err;
+    }
+  }
+
+  const sockets = serveTcp(tcp, {
+    handle: (msg, remote) => h.handle(msg, 'tcp', remote),
+    ordered: true,
+    log,
+  });
+
+  log('listening', {
+    address: formatServer(address),
+    zones: zones.catalog.list().length,
+    git: zones.isRepo,
+    workers: opts.workers ?? 1,
+  });
+
+  return {
+    address,
+    state: () => ({
+      listen: formatServer(address),
+      git: zones.isRepo,
+      zones: zones.catalog.list().map((z) => ({ zone: z.origin, serial: z.serial, records: z.size })),
+      counters: sumCounters(h.counters, workers?.counters()),
+      workers: 1 + (workers?.running ?? 0),
+      queriesByProcess: [h.counters.queries, ...(workers?.each('queries') ?? [])],
+    }),
+    async close() {
+      closed = true;
+      zones.stop();
+      notifier.stop();
+      await workers?.close();
+      for (const s of sockets) s.destroy();
+      await Promise.all([
+        new Promise<void>((r) => udp.close(() => r())),
+        new Promise<void>((r) => tcp.close(() => r())),
+      ]);
+    },
+  };
+}
+
+/** UDP queries answered by one process (the leader or a worker): rate limit, cache, handler. */
+function serveUdp(
+  udp: dgram.Socket,
+  h: PrimaryHandler,
+  opts: { rateLimit: number; rateLimitLoopback: boolean },
+  log: Logger,
+  isClosed: () => boolean,
+): void {
+  // Each process limits what it sends: with workers, a client's budget is per process.
+  const limiter = opts.rateLimit > 0 ? new RateLimiter({ perSecond: opts.rateLimit }) : undefined;
   const reply = (msg: Uint8Array, port: number, host: string) => {
     // An answer finished after close() (an update being written) has nowhere to go.
-    if (!closed) udp.send(msg, port, host);
+    if (!isClosed()) udp.send(msg, port, host);
   };
-
   udp.on('message', (msg, rinfo) => {
     if (limiter && (opts.rateLimitLoopback || !isLoopback(rinfo.address))) {
       const verdict = limiter.check(rinfo.address, Date.now());
@@ -100,34 +190,39 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
     );
   });
   udp.on('error', (err) => log('udp-error', { error: err.message }));
+}
 
-  const sockets = serveTcp(tcp, {
-    handle: (msg, remote) => h.handle(msg, 'tcp', remote),
-    ordered: true,
-    log,
+function sumCounters(mine: Counters, theirs: Record<string, number> | undefined): Counters {
+  const out = { ...mine };
+  if (theirs) for (const k of Object.keys(out) as (keyof Counters)[]) out[k] += theirs[k] ?? 0;
+  return out;
+}
+
+/**
+ * A UDP worker of the primary (udp-worker.ts runs it): a read-only copy of the zones,
+ * rescanned when the leader says they changed; what changes state goes to the leader.
+ */
+export async function primaryWorker(
+  config: WorkerConfig,
+  udp: dgram.Socket,
+  link: LeaderLink,
+): Promise<void> {
+  let handler: PrimaryHandler | undefined;
+  const zones = new ZoneDir({
+    dir: config.zonesDir,
+    log: link.log,
+    globalKeys: config.keys,
+    replica: true,
+    onChange: () => handler?.invalidate(),
   });
-
-  log('listening', { address: formatServer(address), zones: zones.catalog.list().length, git: zones.isRepo });
-
-  return {
-    address,
-    state: () => ({
-      listen: formatServer(address),
-      git: zones.isRepo,
-      zones: zones.catalog.list().map((z) => ({ zone: z.origin, serial: z.serial, records: z.size })),
-      counters: { ...h.counters },
-    }),
-    async close() {
-      closed = true;
-      zones.stop();
-      notifier.stop();
-      for (const s of sockets) s.destroy();
-      await Promise.all([
-        new Promise<void>((r) => udp.close(() => r())),
-        new Promise<void>((r) => tcp.close(() => r())),
-      ]);
-    },
-  };
+  await zones.start(0);
+  const h = new PrimaryHandler(zones, link.log, undefined, (bytes, _transport, remote) =>
+    link.ask(bytes, remote),
+  );
+  handler = h;
+  link.onReload(() => zones.poll());
+  link.counters(() => ({ ...h.counters }));
+  serveUdp(udp, h, config, link.log, () => false);
 }
 
 /** The header and question of a query with TC set and nothing else (RRL's "slip"). */

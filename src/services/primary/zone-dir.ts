@@ -30,8 +30,13 @@ export interface ZoneDirOptions {
   log: Logger;
   /** Keys from the command line: they may transfer and update every zone. */
   globalKeys: TsigKey[];
-  /** Called after a zone was added, changed or removed (NOTIFY, caches). */
-  onChange?: (origin: string, zone: Zone | undefined) => void;
+  /**
+   * Called after a zone was added, changed or removed (NOTIFY, caches, UDP workers); an
+   * update is answered only once what it returns has settled.
+   */
+  onChange?: (origin: string, zone: Zone | undefined) => void | Promise<void>;
+  /** A read-only copy (a UDP worker's): no git, never written; the leader says when to rescan. */
+  replica?: boolean;
 }
 
 export class ZoneDir {
@@ -54,7 +59,7 @@ export class ZoneDir {
 
   /** Loads every zone; a zone that fails to parse is logged and left out (the others are served). */
   async start(pollMs = 1000): Promise<void> {
-    this.repo = await openRepo(this.opts.dir);
+    this.repo = this.opts.replica ? undefined : await openRepo(this.opts.dir);
     this.head = await this.repo?.head();
     await this.scan();
     if (pollMs > 0) this.timer = setInterval(() => void this.poll(), pollMs);
@@ -108,7 +113,7 @@ export class ZoneDir {
       const z = this.catalog.get(key);
       this.catalog.delete(key);
       this.opts.log('zone-removed', { zone: z?.origin ?? key, file: l.file });
-      this.opts.onChange?.(z?.origin ?? key, undefined);
+      await this.opts.onChange?.(z?.origin ?? key, undefined);
     }
     await this.loadKeys();
   }
@@ -128,7 +133,7 @@ export class ZoneDir {
         serial: zone.serial,
         records: zone.size,
       });
-      this.opts.onChange?.(origin, zone);
+      await this.opts.onChange?.(origin, zone);
     } catch (err) {
       // Keep serving the previous version; remember the signature so we do not log every poll.
       const prev = this.loaded.get(key);
@@ -156,6 +161,7 @@ export class ZoneDir {
    * (written, fsynced, renamed, directory fsynced), committed when in git, then served.
    */
   async commitZone(zone: Zone, message: string): Promise<void> {
+    if (this.opts.replica) throw new Error('a replica of the zones directory is never written');
     const key = zone.origin.toLowerCase();
     const prev = this.loaded.get(key);
     const file = prev?.file ?? join(this.opts.dir, fileOfOrigin(zone.origin));
@@ -176,7 +182,7 @@ export class ZoneDir {
       this.opts.log('zone-committed', { zone: zone.origin, serial: zone.serial, commit: commit ?? null });
     }
     this.catalog.set(zone);
-    this.opts.onChange?.(zone.origin, zone);
+    await this.opts.onChange?.(zone.origin, zone);
   }
 }
 

@@ -15,6 +15,7 @@ import {
 import { parsePrefix } from '../allow.js';
 import { ConfigError, keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
+import { MAX_WORKERS } from '../udp-workers.js';
 import { startResolver } from './index.js';
 
 export interface ResolverConfig {
@@ -24,6 +25,7 @@ export interface ResolverConfig {
   rootHints?: string;
   allow: string[];
   upstreamPort: number;
+  workers: number;
 }
 
 const schema: Schema = {
@@ -50,6 +52,13 @@ const schema: Schema = {
     default: 53,
     min: 1,
     max: 65535,
+  },
+  workers: {
+    type: 'integer',
+    doc: 'processes answering UDP queries (this one and forked workers sharing its socket), each with its own cache',
+    default: 1,
+    min: 1,
+    max: MAX_WORKERS,
   },
 };
 
@@ -81,6 +90,7 @@ export const resolverService: ServiceDefinition<ResolverConfig> = {
       forwardOnly: config.forwardOnly,
       allow,
       upstreamPort: config.upstreamPort,
+      workers: config.workers,
       log: ctx.log,
     });
     return {
@@ -90,6 +100,7 @@ export const resolverService: ServiceDefinition<ResolverConfig> = {
         return {
           listen: s.listen,
           forwardOnly: config.forwardOnly,
+          workers: s.workers,
           ...s.counters,
           answersCached: s.answersCached,
           lookups: s.resolver.lookups,
@@ -105,6 +116,11 @@ export const resolverService: ServiceDefinition<ResolverConfig> = {
     };
   },
   paths(config, baseDir) {
-    return { read: config.rootHints === undefined ? [] : [resolve(baseDir, config.rootHints)], write: [] };
+    return {
+      read: config.rootHints === undefined ? [] : [resolve(baseDir, config.rootHints)],
+      write: [],
+      // UDP workers are child processes.
+      childProcess: config.workers > 1,
+    };
   },
 };

@@ -2,6 +2,8 @@
 // the clients of its access list only. Wires the library's RecursiveResolver to sockets, the
 // encoded-answer cache (handler.ts) and a log that summarizes upstream trouble once a
 // minute instead of once a query; `poste dns resolver` runs it.
+
+import type dgram from 'node:dgram';
 import {
   type ForwardZone,
   formatServer,
@@ -16,6 +18,7 @@ import {
 import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from '../allow.js';
 import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
+import { type LeaderLink, UdpWorkers } from '../udp-workers.js';
 import { type ResolverCounters, ResolverHandler } from './handler.js';
 
 export interface ResolverServiceOptions {
@@ -37,13 +40,23 @@ export interface ResolverServiceOptions {
   summaryMs?: number;
   /** More settings of the resolver itself (TTL bounds, limits, a transport for tests). */
   resolver?: Omit<RecursiveOptions, 'rootHints' | 'forward' | 'upstreamPort' | 'onUpstream'>;
+  /**
+   * Processes answering UDP queries, this one included (udp-workers.ts); each has a cache
+   * of its own. Default 1. Not with `resolver.transport` or `resolver.now` (functions).
+   */
+  workers?: number;
 }
 
 export interface ResolverState {
   listen: string;
+  /** Summed over the processes answering (as each last reported). */
   counters: ResolverCounters;
   resolver: RecursiveStats;
   answersCached: number;
+  /** Processes answering UDP, this one included. */
+  workers: number;
+  /** Queries answered by each of them, this one first. */
+  queriesByProcess: number[];
 }
 
 export interface ResolverService {
@@ -53,8 +66,8 @@ export interface ResolverService {
   close(): Promise<void>;
 }
 
-export async function startResolver(opts: ResolverServiceOptions): Promise<ResolverService> {
-  const { log } = opts;
+/** One process's resolver: the library's, its answer cache, and a summary of upstream trouble. */
+function createResolver(opts: ResolverServiceOptions, log: Logger) {
   const trouble = new TroubleSummary();
   const resolver = new RecursiveResolver({
     ...opts.resolver,
@@ -71,9 +84,15 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
     Date.now,
     inScope,
   );
-  const { udp, tcp, address } = await bindBoth(opts.listen);
-  let closed = false;
+  const timer = setInterval(() => {
+    const summary = trouble.take();
+    if (summary) log('upstream-trouble', summary);
+  }, opts.summaryMs ?? 60_000);
+  timer.unref();
+  return { resolver, handler, timer };
+}
 
+function serveUdp(udp: dgram.Socket, handler: ResolverHandler, log: Logger, isClosed: () => boolean): void {
   udp.on('message', (msg, rinfo) => {
     const hit = handler.fromCache(msg, 'udp', rinfo.address);
     if (hit) {
@@ -82,12 +101,56 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
     }
     handler.handle(msg, 'udp', rinfo.address).then(
       (reply) => {
-        if (reply && !closed) udp.send(reply, rinfo.port, rinfo.address);
+        if (reply && !isClosed()) udp.send(reply, rinfo.port, rinfo.address);
       },
       (err: Error) => log('error', { remote: rinfo.address, error: err.message }),
     );
   });
   udp.on('error', (err) => log('udp-error', { error: err.message }));
+}
+
+/** What a worker reports: the handler's counters and the resolver's, prefixed. */
+function workerCounters(handler: ResolverHandler, resolver: RecursiveResolver): Record<string, number> {
+  const out: Record<string, number> = { ...handler.counters, answersCached: handler.cacheSize };
+  for (const [k, v] of Object.entries(resolver.stats())) out[`resolver.${k}`] = v;
+  return out;
+}
+
+/** A UDP worker of the resolver (udp-worker.ts runs it): a whole resolver with a cache of its own. */
+export async function resolverWorker(
+  config: Omit<ResolverServiceOptions, 'log'>,
+  udp: dgram.Socket,
+  link: LeaderLink,
+): Promise<void> {
+  const { resolver, handler } = createResolver({ ...config, log: link.log }, link.log);
+  link.counters(() => workerCounters(handler, resolver));
+  serveUdp(udp, handler, link.log, () => false);
+}
+
+export async function startResolver(opts: ResolverServiceOptions): Promise<ResolverService> {
+  const { log } = opts;
+  const { resolver, handler, timer } = createResolver(opts, log);
+  const { udp, tcp, address } = await bindBoth(opts.listen);
+  let closed = false;
+  serveUdp(udp, handler, log, () => closed);
+  let workers: UdpWorkers | undefined;
+  if ((opts.workers ?? 1) > 1) {
+    const { log: _log, workers: _workers, ...config } = opts;
+    try {
+      workers = await UdpWorkers.start({
+        kind: 'resolver',
+        count: (opts.workers as number) - 1,
+        udp,
+        config,
+        log,
+      });
+    } catch (err) {
+      clearInterval(timer);
+      udp.close();
+      tcp.close();
+      throw err;
+    }
+  }
 
   const sockets = serveTcp(tcp, {
     handle: async (msg, remote) => {
@@ -98,32 +161,38 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
     log,
   });
 
-  const timer = setInterval(() => {
-    const summary = trouble.take();
-    if (summary) log('upstream-trouble', summary);
-  }, opts.summaryMs ?? 60_000);
-  timer.unref();
-
   log('listening', {
     address: formatServer(address),
     forward: (opts.forward ?? []).map((f) => `${f.zone}=${formatServer(f.server)}`),
     forwardOnly: opts.forwardOnly ?? false,
     allow: (opts.allow ?? DEFAULT_ALLOW.map(parsePrefix)).length,
     upstreamPort: opts.upstreamPort ?? 53,
+    workers: opts.workers ?? 1,
   });
 
   return {
     address,
     resolver,
-    state: () => ({
-      listen: formatServer(address),
-      counters: { ...handler.counters },
-      resolver: resolver.stats(),
-      answersCached: handler.cacheSize,
-    }),
+    state: () => {
+      const theirs = workers?.counters() ?? {};
+      const counters = { ...handler.counters };
+      for (const k of Object.keys(counters) as (keyof ResolverCounters)[]) counters[k] += theirs[k] ?? 0;
+      const stats = resolver.stats();
+      for (const k of Object.keys(stats) as (keyof RecursiveStats)[])
+        stats[k] += theirs[`resolver.${k}`] ?? 0;
+      return {
+        listen: formatServer(address),
+        counters,
+        resolver: stats,
+        answersCached: handler.cacheSize + (theirs.answersCached ?? 0),
+        workers: 1 + (workers?.running ?? 0),
+        queriesByProcess: [handler.counters.queries, ...(workers?.each('queries') ?? [])],
+      };
+    },
     async close() {
       closed = true;
       clearInterval(timer);
+      await workers?.close();
       for (const s of sockets) s.destroy();
       await Promise.all([
         new Promise<void>((r) => udp.close(() => r())),
