@@ -91,7 +91,9 @@ export function createBodyCanonicalizer(
   opts: { simd?: boolean } = {},
 ): BodyCanonicalizer {
   const lines = new TrailingLines(canon, emit);
-  return canon === 'simple' ? lines : new RelaxedSpaces(lines, opts.simd === false ? null : simd());
+  if (canon === 'simple') return lines;
+  const kernels = opts.simd === false ? null : simd();
+  return kernels ? new RelaxedSimd(lines, kernels) : new RelaxedSpaces(lines);
 }
 
 /**
@@ -172,18 +174,19 @@ class TrailingLines implements BodyCanonicalizer {
 }
 
 /**
- * Relaxed whitespace (RFC 6376 §3.4.4): WSP at the end of a line removed, other runs of WSP
- * made one SP. The bulk runs in simd.ts, a window at a time; a run of WSP at the
- * end of a window is finished here from the whole chunk, and a run at the end of a chunk is
- * held until the next chunk says what follows it.
+ * Relaxed whitespace (RFC 6376 §3.4.4) with the kernel of simd.ts, a window at a time. A WSP
+ * goes if a WSP or CRLF follows it, else it becomes SP (a run is kept as its last byte): so
+ * each byte is decided by the two after it, and the last two bytes seen are held until the
+ * next chunk (or the end) says what follows them.
  */
-class RelaxedSpaces implements BodyCanonicalizer {
-  /** A run of WSP ends the previous chunk; `heldCr`: and a CR after it. */
-  private heldWsp = false;
-  private heldCr = false;
+class RelaxedSimd implements BodyCanonicalizer {
+  /** The bytes held back (the last `held` of h0, h1). */
+  private held = 0;
+  private h0 = 0;
+  private h1 = 0;
   constructor(
     private readonly next: TrailingLines,
-    private readonly wasm: Simd | null,
+    private readonly wasm: Simd,
   ) {}
 
   update(chunk: Uint8Array): void {
@@ -192,6 +195,86 @@ class RelaxedSpaces implements BodyCanonicalizer {
     // A plain view: TypedArray#subarray is much cheaper than Buffer's.
     const c = new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const b = Buffer.from(chunk.buffer, chunk.byteOffset, n);
+    // Native memchr scans tell where the next blank is, and the next tab: a stretch without
+    // either is the output as it is (base64 has no blanks at all), and a window without a tab
+    // gets the kernel with one test less.
+    let space = -2;
+    let tab = -2;
+    let p = 0;
+    while (p < n) {
+      if (space < p && space !== -1) space = b.indexOf(SP, p);
+      if (space < 0 || space > p + 64) {
+        if (tab < p && tab !== -1) tab = b.indexOf(HT, p);
+        const first = space < 0 ? tab : tab < 0 ? space : Math.min(space, tab);
+        if ((first < 0 && n - p >= 2) || first > p + 64) {
+          // Blank-free, so none of it changes; the bytes held are decided by its first two.
+          const to = first < 0 ? n : first;
+          this.flush(c[p] as number, c[p + 1] as number);
+          this.next.update(c.subarray(p, to));
+          p = to;
+          continue;
+        }
+      }
+      const len = Math.min(WINDOW, n - p);
+      // The kernel tests for tabs only where the window or the bytes held have one.
+      if (tab < p && tab !== -1) tab = b.indexOf(HT, p);
+      const tabs =
+        (tab >= 0 && tab < p + len) ||
+        (this.held > 0 && (this.h1 === HT || (this.held === 2 && this.h0 === HT)));
+      const out = this.wasm.relax(c.subarray(p, p + len), this.held, this.h0, this.h1, tabs);
+      if (out > 0) this.next.update(this.wasm.output(out));
+      else if (out < 0) this.next.update(this.wasm.input(-this.held, len - 2));
+      // The last two bytes of (held, window) are held now.
+      if (len >= 2) {
+        this.h0 = c[p + len - 2] as number;
+        this.h1 = c[p + len - 1] as number;
+        this.held = 2;
+      } else {
+        this.h0 = this.h1;
+        this.h1 = c[p] as number;
+        this.held = Math.min(this.held + 1, 2);
+      }
+      p += len;
+    }
+  }
+
+  /** Decides the bytes held, followed by a and then b. */
+  private flush(a: number, b: number): void {
+    if (this.held === 2) this.decide(this.h0, this.h1, a);
+    if (this.held >= 1) this.decide(this.h1, a, b);
+    this.held = 0;
+  }
+
+  /** Byte c followed by a, b: WSP goes before WSP or CRLF, else it becomes SP. */
+  private decide(c: number, a: number, b: number): void {
+    if (c === SP || c === HT) {
+      if (a === SP || a === HT || (a === CR && b === LF)) return;
+      this.next.update(SP_BYTES);
+    } else this.next.update(c === CR ? CR_BYTES : Uint8Array.of(c));
+  }
+
+  end(): void {
+    // As if a SP followed: WSP at the very end (the end of the last line) goes, WSP before a
+    // lone CR at the end stays.
+    this.flush(SP, SP);
+    this.next.end();
+  }
+}
+
+/**
+ * Relaxed whitespace in plain JS: WSP at the end of a line removed, other runs of WSP made
+ * one SP; a run at the end of a chunk is held until the next chunk says what follows it.
+ */
+class RelaxedSpaces implements BodyCanonicalizer {
+  /** A run of WSP ends the previous chunk; `heldCr`: and a CR after it. */
+  private heldWsp = false;
+  private heldCr = false;
+  constructor(private readonly next: TrailingLines) {}
+
+  update(chunk: Uint8Array): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    const c = new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     let p = 0;
     if (this.heldCr) {
       // WSP, CR | ...: dropped before CRLF, one SP before a lone CR.
@@ -203,48 +286,14 @@ class RelaxedSpaces implements BodyCanonicalizer {
       p = this.run(c, 0);
       if (p < 0) return;
     }
-    const wasm = this.wasm;
-    // Native memchr scans tell where the next blank is, and then the next tab: before them
-    // there is nothing to change (base64 has no blanks at all), and a chunk known to have
-    // no tab gets the SIMD loop with one test less.
-    let space = -2;
-    let tab = -2;
     while (p < n) {
-      let q: number;
-      if (wasm) {
-        if (space < p && space !== -1) space = b.indexOf(SP, p);
-        if (space < 0 || space > p + 64) {
-          // Maybe a stretch without blanks: look for a tab too, only then.
-          if (tab < p && tab !== -1) tab = b.indexOf(HT, p);
-          const first = space < 0 ? tab : tab < 0 ? space : Math.min(space, tab);
-          if (first < 0 || first > p + 64) {
-            const to = first < 0 ? n : first;
-            this.next.update(c.subarray(p, to));
-            p = to;
-            continue;
-          }
-        }
-        const len = Math.min(WINDOW, n - p);
-        wasm.load(c.subarray(p, p + len), 0, p + len < n ? (c[p + len] as number) : 0);
-        // Tabs are looked for unless the chunk is known to have none past p.
-        const [consumed, out] = wasm.relax(len, tab !== -1);
-        if (out < 0) this.next.update(c.subarray(p, p + len));
-        else if (out > 0) this.next.update(wasm.output(out));
-        q = p + consumed;
-        if (consumed === len) {
-          p = q;
-          continue;
-        }
-      } else {
-        q = nextRun(c, p);
-        if (q > p) this.next.update(c.subarray(p, q));
-        if (q === n) return;
-      }
+      const q = nextRun(c, p);
+      if (q > p) this.next.update(c.subarray(p, q));
+      if (q === n) return;
       p = this.run(c, q);
       if (p < 0) return;
     }
   }
-
   /**
    * The run of WSP starting at `q` (the held one, at 0): one SP or nothing, as what follows
    * says. Returns where the text goes on, or -1 when the run is held to the next chunk.

@@ -2,23 +2,29 @@
 // bytes and a line end every few dozen, so a byte loop in JS, a native indexOf("  ") (which
 // stops at every space) or an indexOf per line runs several times slower than the SHA-256
 // that follows; slicing the input at each place costs an allocation too. Here a window of
-// the input is copied into the module's memory, scanned many bytes per step for the only
-// places where something changes, and written out changed, in one call:
+// the input is copied into the module's memory and written out changed, in one call,
+// 16 or 64 bytes per step:
 //
-// - relax: relaxed body canonicalization (RFC 6376 §3.4.4): a tab, or a space before a byte
-//   below 0x21, starts a run of WSP that becomes one SP, or nothing before CRLF;
+// - relax: relaxed body canonicalization (RFC 6376 §3.4.4): each WSP that a WSP or CRLF
+//   follows is deleted, each other WSP becomes SP; the bytes kept are packed by shuffles
+//   looked up by the mask of those deleted;
 // - crlf: a bare LF becomes CRLF (mail from Unix files and pipes).
 //
-// The module is assembled below from its instructions. Where WebAssembly SIMD is missing,
-// the callers do the same in JS.
+// The module is assembled below from its instructions (relax's shuffle tables are filled
+// in at instantiation). Where WebAssembly SIMD is missing, the callers do the same in JS.
 
-// Memory: [0, 4) the output end; the input window at IN (the byte before it at IN - 1,
-// room for 65 bytes of read-ahead after it); the output at OUT, up to twice the window
-// (crlf) plus 15 bytes of overshoot.
+// Memory: relax's shuffle tables at ONE (16-byte entries, for up to two lanes deleted) and
+// at LO and HI (8-byte entries, one per 8-lane half of the mask); the input window at IN
+// (the two bytes held from before it at IN - 2, the byte before it at IN - 1 for crlf; room
+// for read-ahead after it); the output at OUT, up to twice the window (crlf) plus 16 bytes
+// of overshoot.
 export const WINDOW = 64 * 1024;
-const IN = 16;
-const OUT = 128 * 1024;
-const PAGES = 5;
+const ONE = 0;
+const LO = 4352;
+const HI = 6400;
+const IN = 12288 + 16;
+const OUT = IN + WINDOW + 128;
+const PAGES = 4;
 
 // Instruction encodings (WebAssembly core spec §5.4 and its SIMD extension).
 const I32 = 0x7f;
@@ -29,6 +35,7 @@ const loop = [0x03, VOID];
 const if_ = [0x04, VOID];
 const else_ = [0x05];
 const end = [0x0b];
+const return_ = [0x0f];
 const br = (depth: number) => [0x0c, depth];
 const brIf = (depth: number) => [0x0d, depth];
 const get = (local: number) => [0x20, local];
@@ -45,26 +52,33 @@ const i32 = (v: number) => {
     if (done) return out;
   }
 };
-const load8 = (offset: number) => [0x2d, 0x00, offset];
 const store8 = [0x3a, 0x00, 0x00];
-const store32 = [0x36, 0x02, 0x00];
-const eqz = [0x45];
 const eq = [0x46];
-const ne = [0x47];
 const ltU = [0x49];
+const gtU = [0x4b];
 const geU = [0x4f];
+const clz = [0x67];
 const ctz = [0x68];
+const popcnt = [0x69];
 const add = [0x6a];
 const sub = [0x6b];
 const and = [0x71];
 const or = [0x72];
 const shl = [0x74];
+const shrU = [0x76];
 const select = [0x1b];
 const v128Load = (offset: number) => [0xfd, 0x00, 0x00, offset];
-const v128Store = [0xfd, 0x0b, 0x00, 0x00];
+const v128Store = (offset: number) => [0xfd, 0x0b, 0x00, offset];
+/** v128.load64_zero, its offset in unsigned LEB128. */
+const load64Zero = (offset: number) => [0xfd, 0x5d, 0x03, ...uleb(offset)];
+const iota = [0xfd, 0x0c, ...Array.from({ length: 16 }, (_, i) => i)];
+const swizzle = [0xfd, 0x0e];
 const splat8 = [0xfd, 0x0f];
-const eq8 = [0xfd, 0x23];
 const ltU8 = [0xfd, 0x26];
+const memoryCopy = [0xfc, 0x0a, 0x00, 0x00];
+const eq8 = [0xfd, 0x23];
+const geU8 = [0xfd, 0x2c];
+const maxU8 = [0xfd, 0x79];
 const vAnd = [0xfd, 0x4e];
 const vAndNot = [0xfd, 0x4f];
 const vOr = [0xfd, 0x50];
@@ -83,7 +97,7 @@ const copyOut = (from: number, to: number, out: number, tmp: number) => [
   ...get(out), ...get(to), ...get(from), ...sub, ...add, ...set(tmp),
   ...block, ...loop,
   ...get(from), ...get(to), ...geU, ...brIf(1),
-  ...get(out), ...get(from), ...v128Load(0), ...v128Store,
+  ...get(out), ...get(from), ...v128Load(0), ...v128Store(0),
   ...get(out), ...i32(16), ...add, ...set(out),
   ...get(from), ...i32(16), ...add, ...set(from),
   ...br(0),
@@ -91,85 +105,119 @@ const copyOut = (from: number, to: number, out: number, tmp: number) => [
   ...get(tmp), ...set(out),
 ];
 
+// A byte's fate in relaxed canonicalization depends only on it and the two bytes after it,
+// if a run of WSP is kept as its *last* byte rather than its first: a WSP goes when the next
+// byte is WSP or starts CRLF, and otherwise becomes SP. So 16 bytes give a mask of bytes to
+// delete without a branch per run, and one i8x16.swizzle packs the rest: its shuffle looked
+// up by the first and last lane deleted (ONE), or, with more than two, one swizzle per 8-lane
+// half (LO, HI). Branchless, as the changes in text come too often and too irregularly for
+// a branch per change to be predicted.
+
 /**
- * relax(p, e, o) -> consumed: p = input position, e = input end, o = output position.
- * Returns `e`, or the start of a run of WSP that reaches the end of the window (with the
- * CR after it, if any), which the caller finishes from the whole chunk. Writes the output
- * end at 0, one before `o` when nothing changed (the caller then uses the input as is).
- * `tabs`: without, the test for tabs is left out (the caller knows the window has none).
+ * relax(q, e, o) -> output end, or 0 when nothing changes: decides the bytes [q, e), reading
+ * the two after e (the caller holds the last two bytes it has until it knows what follows
+ * them). Writes up to 16 bytes past the output end.
+ * `tabs`: without, the tests for tabs are left out (the caller knows the window has none).
  */
 function relax(tabs: boolean): number[] {
-  // params p, e, o; locals q, j, b (i32); m0..m3, v (v128); the splats of 9, 32, 33
-  const [P, E, O, Q, J, B, M0, M1, M2, M3, V, S9, S32, S33] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const putSp = [...get(O), ...i32(32), ...store8, ...plusOne(O)];
-  const leaveAt = (l: number, depth: number) => [...get(l), ...set(P), ...br(depth)];
-  // m = the flags of the 16 bytes at q + offset: a space before a byte < 33, or a tab
-  // biome-ignore format: one line per step of the program
-  const flags16 = (m: number, offset: number) => [
-    ...get(Q), ...v128Load(offset),
-    ...(tabs ? [...tee(V), ...get(S9), ...eq8, ...get(V)] : []),
-    ...get(S32), ...eq8,
-    ...get(Q), ...v128Load(offset + 1), ...get(S33), ...ltU8,
-    ...vAnd, ...(tabs ? vOr : []), ...set(m),
+  // params q, e, o; locals m, c, t (i32); v0..v3, d0..d3, w, n (v128); splats of 9, 10, 13, 32
+  const [Q, E, O, M, C, T] = [0, 1, 2, 3, 4, 5];
+  const [V, D] = [
+    [6, 7, 8, 9],
+    [10, 11, 12, 13],
+  ] as const;
+  const [W, N, S9, S10, S13, S32] = [14, 15, 16, 17, 18, 19];
+  const isWsp = (l: number) => [
+    ...get(l),
+    ...get(S32),
+    ...eq8,
+    ...(tabs ? [...get(l), ...get(S9), ...eq8, ...vOr] : []),
   ];
-  // the offset of the first flag among 32 bytes: ctz(bitmask(a) | bitmask(b) << 16)
-  const first32 = (a: number, b: number) => [
-    ...get(a),
-    ...bitmask8,
-    ...get(b),
-    ...bitmask8,
-    ...i32(16),
-    ...shl,
-    ...or,
-    ...ctz,
+  // v = the 16 bytes at q + offset (a tab made SP); d = those to delete
+  // biome-ignore format: one line per step of the program
+  const block16 = (v: number, d: number, offset: number) => [
+    ...get(Q), ...v128Load(offset), ...set(v),
+    ...isWsp(v), ...set(W),
+    ...get(Q), ...v128Load(offset + 1), ...set(N),
+    ...isWsp(N),
+    ...get(N), ...get(S13), ...eq8, ...get(Q), ...v128Load(offset + 2), ...get(S10), ...eq8, ...vAnd,
+    ...vOr, ...get(W), ...vAnd, ...set(d),
+    ...(tabs ? [...get(v), ...get(W), ...get(S32), ...vAnd, ...maxU8, ...set(v)] : []),
+  ];
+  // v without its deleted lanes, at o; o advances by the bytes kept (c = those deleted)
+  // the bytes at t + offset that may change (a superset, cheaper): a space before a byte
+  // below 0x21, or a tab
+  // biome-ignore format: one line per step of the program
+  const maybe16 = (offset: number) => [
+    ...get(T), ...v128Load(offset), ...(tabs ? [...tee(W), ...get(S9), ...eq8, ...get(W)] : []), ...get(S32), ...eq8,
+    ...get(T), ...v128Load(offset + 1), ...get(S32), ...maxU8, ...get(S32), ...eq8,
+    ...vAnd, ...(tabs ? vOr : []),
+  ];
+  // biome-ignore format: one line per step of the program
+  const compress = (v: number, d: number) => [
+    ...get(d), ...bitmask8, ...tee(M), ...popcnt, ...tee(C), ...i32(2), ...gtU,
+    ...if_,
+    ...get(O), ...get(v), ...get(M), ...i32(255), ...and, ...i32(3), ...shl, ...load64Zero(LO), ...swizzle, ...v128Store(0),
+    ...get(O), ...i32(8), ...add, ...get(M), ...i32(255), ...and, ...popcnt, ...sub, ...set(O),
+    ...get(O), ...get(v), ...get(M), ...i32(8), ...shrU, ...i32(3), ...shl, ...load64Zero(HI), ...swizzle, ...v128Store(0),
+    ...get(O), ...i32(8), ...add, ...get(M), ...i32(8), ...shrU, ...popcnt, ...sub, ...set(O),
+    ...else_,
+    // at most two: the shuffle at ONE + 16 * (16 * first + last); no lane deleted: first = 16
+    ...get(O), ...get(v),
+    ...get(M), ...i32(0x10000), ...or, ...ctz, ...i32(8), ...shl,
+    ...i32(31), ...get(M), ...i32(1), ...or, ...clz, ...sub, ...i32(4), ...shl, ...or,
+    ...v128Load(ONE), ...swizzle, ...v128Store(0),
+    ...get(O), ...i32(16), ...add, ...get(C), ...sub, ...set(O),
+    ...end,
   ];
   // biome-ignore format: one line per step of the program
   return [
-    ...[0x02, ...[0x03, I32], ...[0x08, V128]], // locals
+    ...[0x02, ...[0x03, I32], ...[0x0e, V128]], // locals
     ...i32(9), ...splat8, ...set(S9),
+    ...i32(10), ...splat8, ...set(S10),
+    ...i32(13), ...splat8, ...set(S13),
     ...i32(32), ...splat8, ...set(S32),
-    ...i32(33), ...splat8, ...set(S33),
-    ...block, // $out
-    ...loop, // $main
-    // q = the first place at or after p (or past the end), 64 bytes per step
-    ...get(P), ...set(Q),
-    ...block, // $found
-    ...loop,
-    ...get(Q), ...get(E), ...geU, ...brIf(1),
-    ...flags16(M0, 0), ...flags16(M1, 16), ...flags16(M2, 32), ...flags16(M3, 48),
-    ...get(M0), ...get(M1), ...vOr, ...get(M2), ...get(M3), ...vOr, ...vOr, ...anyTrue,
+    // First, where nothing may change (as in most of a typical body), only looked at: with
+    // nothing in the whole window, 0 (the input is the output); else the bytes before the
+    // first 64 that may change are copied out, and from there on all is written out.
+    ...get(Q), ...set(T),
+    ...block, ...loop,
+    ...get(T), ...i32(64), ...add, ...get(E), ...gtU,
     ...if_,
-    ...get(M0), ...get(M1), ...vOr, ...anyTrue,
-    ...if_, ...first32(M0, M1), ...get(Q), ...add, ...set(Q), ...br(3), ...end,
-    ...first32(M2, M3), ...i32(32), ...add, ...get(Q), ...add, ...set(Q), ...br(2),
+    ...loop,
+    ...get(T), ...get(E), ...geU, ...if_, ...i32(0), ...return_, ...end,
+    ...maybe16(0), ...iota, ...get(E), ...get(T), ...sub, ...splat8, ...ltU8, ...vAnd, ...anyTrue, ...brIf(3),
+    ...get(T), ...i32(16), ...add, ...set(T), ...br(0),
+    ...end,
+    ...end,
+    ...maybe16(0), ...maybe16(16), ...vOr, ...maybe16(32), ...maybe16(48), ...vOr, ...vOr, ...anyTrue, ...brIf(1),
+    ...get(T), ...i32(64), ...add, ...set(T), ...br(0),
+    ...end, ...end,
+    ...get(O), ...get(Q), ...get(T), ...get(Q), ...sub, ...memoryCopy,
+    ...get(O), ...get(T), ...get(Q), ...sub, ...add, ...set(O), ...get(T), ...set(Q),
+    // then 64 bytes per step; where nothing changes, stored as they are
+    ...block, ...loop,
+    ...get(Q), ...i32(64), ...add, ...get(E), ...gtU, ...brIf(1),
+    ...block16(V[0], D[0], 0), ...block16(V[1], D[1], 16), ...block16(V[2], D[2], 32), ...block16(V[3], D[3], 48),
+    ...get(D[0]), ...get(D[1]), ...vOr, ...get(D[2]), ...get(D[3]), ...vOr, ...vOr, ...anyTrue,
+    ...if_,
+    ...compress(V[0], D[0]), ...compress(V[1], D[1]), ...compress(V[2], D[2]), ...compress(V[3], D[3]),
+    ...else_,
+    ...get(O), ...get(V[0]), ...v128Store(0), ...get(O), ...get(V[1]), ...v128Store(16),
+    ...get(O), ...get(V[2]), ...v128Store(32), ...get(O), ...get(V[3]), ...v128Store(48),
+    ...get(O), ...i32(64), ...add, ...set(O),
     ...end,
     ...get(Q), ...i32(64), ...add, ...set(Q), ...br(0),
     ...end, ...end,
-    ...get(Q), ...get(E), ...get(Q), ...get(E), ...ltU, ...select, ...set(Q),
-    // nothing to change in the whole window: no copy, the output end one before its start
-    ...get(Q), ...get(E), ...geU, ...get(P), ...i32(IN), ...eq, ...and,
-    ...if_, ...get(O), ...i32(1), ...sub, ...set(O), ...leaveAt(E, 2), ...end,
-    ...copyOut(P, Q, O, B),
-    ...get(Q), ...get(E), ...geU, ...if_, ...leaveAt(E, 2), ...end,
-    // j = the end of the run of WSP at q; a run reaching the end is the caller's
-    ...get(Q), ...set(J),
+    // the rest, 16 bytes per step, the lanes at and past e deleted (e - q < 64 here)
     ...block, ...loop,
-    ...get(J), ...get(E), ...geU, ...brIf(1),
-    ...get(J), ...load8(0), ...set(B),
-    ...get(B), ...i32(32), ...ne, ...get(B), ...i32(9), ...ne, ...and, ...brIf(1),
-    ...plusOne(J), ...br(0),
+    ...get(Q), ...get(E), ...geU, ...brIf(1),
+    ...block16(V[0], D[0], 0),
+    ...get(D[0]), ...iota, ...get(E), ...get(Q), ...sub, ...splat8, ...geU8, ...vOr, ...set(D[0]),
+    ...compress(V[0], D[0]),
+    ...get(Q), ...i32(16), ...add, ...set(Q), ...br(0),
     ...end, ...end,
-    ...get(J), ...get(E), ...geU, ...if_, ...leaveAt(Q, 2), ...end,
-    // before CRLF the run goes; before anything else it is one SP
-    ...get(J), ...load8(0), ...i32(13), ...eq,
-    ...if_,
-    ...get(J), ...i32(1), ...add, ...get(E), ...geU, ...if_, ...leaveAt(Q, 3), ...end,
-    ...get(J), ...load8(1), ...i32(10), ...eq, ...eqz, ...if_, ...putSp, ...end,
-    ...else_, ...putSp, ...end,
-    ...get(J), ...set(P), ...br(0),
-    ...end, ...end,
-    ...i32(0), ...get(O), ...store32,
-    ...get(P),
+    ...get(O),
     ...end,
   ];
 }
@@ -247,15 +295,18 @@ export interface Simd {
   /** Copies `input` (at most WINDOW bytes) in, between the bytes `before` and `after` (0 at the ends). */
   load(input: Uint8Array, before: number, after: number): void;
   /**
-   * Relaxes the window: returns [consumed, output length]; the output is `output(length)`.
-   * [length, -1]: nothing to change, the input is the output. `tabs`: the window may hold
-   * a tab (false leaves that test out). Stops early at a run of WSP that reaches the end
-   * of the window (with the CR after it): the caller finishes it from the whole chunk.
+   * Relaxes the `held` bytes (0 to 2: the last of h0, h1) kept from the call before, then
+   * `input` (at most WINDOW bytes): all but the last two of them, which the caller holds
+   * (each byte's fate depends on the two after it). Returns the output length, or -1 when
+   * nothing changes (the output is `input(-held, input.length - 2)`). `tabs`: these bytes
+   * may hold a tab (false leaves that test out).
    */
-  relax(length: number, tabs?: boolean): [number, number];
+  relax(input: Uint8Array, held: number, h0: number, h1: number, tabs: boolean): number;
   /** Makes the window's bare LFs CRLF: the output length, or -1 when there is none. */
   crlf(length: number): number;
   output(length: number): Uint8Array;
+  /** The window's bytes [from, to), from IN (from >= -2: the bytes held before it). */
+  input(from: number, to: number): Uint8Array;
 }
 
 // The little of the WebAssembly API used here (its types come with the DOM lib, not Node's).
@@ -284,16 +335,36 @@ export function simd(): Simd | null {
     };
     // The memory never grows, so these views stay valid.
     const mem = new Uint8Array(e.mem.buffer);
-    const words = new Int32Array(e.mem.buffer, 0, 1);
+    // relax's shuffles: the lanes kept, in order; at ONE by the first and last lane deleted
+    // (first = 16: none), at LO and HI by the mask of an 8-lane half
+    for (let first = 0; first <= 16; first++) {
+      for (let last = first === 16 ? 0 : first; last < (first === 16 ? 1 : 16); last++) {
+        const at = ONE + 16 * (16 * first + last);
+        for (let i = 0, k = 0; i < 16; i++)
+          if (first === 16 || (i !== first && i !== last)) mem[at + k++] = i;
+      }
+    }
+    for (let m = 0; m < 256; m++) {
+      for (let i = 0, k = 0; i < 8; i++) {
+        if ((m & (1 << i)) !== 0) continue;
+        mem[LO + m * 8 + k] = i;
+        mem[HI + m * 8 + k++] = i + 8;
+      }
+    }
     instance = {
       load(input, before, after) {
         mem[IN - 1] = before;
         mem.set(input, IN);
         mem[IN + input.length] = after;
       },
-      relax(length, tabs = true) {
-        const consumed = (tabs ? e.relax : e.relaxNoTabs)(IN, IN + length, OUT) - IN;
-        return [consumed, (words[0] as number) - OUT];
+      relax(input, held, h0, h1, tabs) {
+        mem[IN - 2] = h0;
+        mem[IN - 1] = h1;
+        mem.set(input, IN);
+        const end = IN + input.length - 2;
+        if (end <= IN - held) return 0;
+        const out = (tabs ? e.relax : e.relaxNoTabs)(IN - held, end, OUT);
+        return out === 0 ? -1 : out - OUT;
       },
       crlf(length) {
         const out = e.crlf(IN, IN + length, OUT);
@@ -301,6 +372,9 @@ export function simd(): Simd | null {
       },
       output(length) {
         return mem.subarray(OUT, OUT + length);
+      },
+      input(from, to) {
+        return mem.subarray(IN + from, IN + to);
       },
     };
   } catch {
