@@ -11,6 +11,7 @@ import { constants, unlinkSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirSyncer, syncDirectory } from '../fs/index.js';
+import { type MessageShape, type MessageSource, scanSource } from '../smtp/index.js';
 import {
   type DeliveryStatus,
   formatEnvelope,
@@ -277,6 +278,18 @@ export class MailQueue {
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /**
+   * The message (without our envelope line) as a source read from its file in chunks: a
+   * delivery holds a chunk in memory, not the message. The file stays open (so a hold or a
+   * rename meanwhile changes nothing) until `close()`.
+   */
+  async source(id: string): Promise<SpooledMessage> {
+    const folder = await this.#folderOf(id);
+    const { offset, size } = await this.#head(folder, id);
+    const fh = await open(this.#path(folder, id), 'r');
+    return new SpooledMessage(fh, offset, size);
+  }
+
   /** The message bytes (without our envelope line). */
   async message(id: string): Promise<Buffer> {
     const folder = await this.#folderOf(id);
@@ -358,5 +371,39 @@ export class MailQueue {
   async remove(id: string): Promise<void> {
     await this.#folderOf(id);
     await this.complete(id);
+  }
+}
+
+/** How much of a spooled message is read at a time. */
+const SOURCE_CHUNK = 64 * 1024;
+
+/** A spooled message read from its open file, from its offset, a chunk at a time. */
+export class SpooledMessage implements MessageSource {
+  #shape: Promise<MessageShape> | undefined;
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly offset: number,
+    readonly size: number,
+  ) {}
+
+  shape(): Promise<MessageShape> {
+    this.#shape ??= scanSource(this);
+    return this.#shape;
+  }
+
+  async *chunks(): AsyncIterable<Uint8Array> {
+    for (let at = 0; at < this.size; ) {
+      const want = Math.min(SOURCE_CHUNK, this.size - at);
+      // A buffer per chunk: the one before may still be in a socket's queue.
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, this.offset + at);
+      if (bytesRead === 0) throw new QueueError('EBADSPOOL', 'the spool file is shorter than its message');
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
   }
 }

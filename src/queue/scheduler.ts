@@ -13,7 +13,7 @@ import {
   type QueuedRecipient,
   type RecipientState,
 } from './envelope.js';
-import type { MailQueue, QueuedMessage } from './mail-queue.js';
+import type { MailQueue, QueuedMessage, SpooledMessage } from './mail-queue.js';
 import { DEFAULT_RETRY, delayWarningDue, expired, type RetryPolicy, retryDelay } from './schedule.js';
 import { type ReplyLine, replyString, type Transport } from './transport.js';
 
@@ -250,9 +250,9 @@ export class DeliveryScheduler {
   async #attempt(e: Entry): Promise<void> {
     const { id, envelope } = e.msg;
     const status = e.msg.status;
-    let bytes: Buffer;
+    let message: SpooledMessage;
     try {
-      bytes = await this.#o.queue.message(id);
+      message = await this.#o.queue.source(id);
     } catch (err) {
       // Held or deleted by hand since the last scan.
       if ((err as { code?: string }).code === 'ENOMSG') {
@@ -269,7 +269,7 @@ export class DeliveryScheduler {
         groups.set(d, [...(groups.get(d) ?? []), r]);
       }
       const done = await Promise.all(
-        [...groups].map(([domain, rcpts]) => this.#deliverGroup(e, domain, rcpts, bytes)),
+        [...groups].map(([domain, rcpts]) => this.#deliverGroup(e, domain, rcpts, message)),
       );
       if (done.includes('gone')) return;
       await this.#settle(e);
@@ -277,6 +277,8 @@ export class DeliveryScheduler {
       const now = this.#now();
       this.#log('attempt-error', { id, error: (err as Error).message });
       e.due = now + this.#policy.retryMin;
+    } finally {
+      await message.close().catch(() => {});
     }
   }
 
@@ -284,7 +286,7 @@ export class DeliveryScheduler {
     e: Entry,
     domain: string,
     rcpts: QueuedRecipient[],
-    bytes: Buffer,
+    message: SpooledMessage,
   ): Promise<'ok' | 'gone'> {
     const sem = this.#destination(domain);
     await sem.acquire();
@@ -311,7 +313,7 @@ export class DeliveryScheduler {
           port: h.port,
           from: e.msg.envelope.from,
           recipients: rcpts.map((r) => r.address),
-          message: bytes,
+          message,
         });
         if (res.kind === 'unreachable') {
           last = `${h.host}[${h.address}]: ${res.reason}`;

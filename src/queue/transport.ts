@@ -1,5 +1,6 @@
 // What the scheduler needs from an SMTP client, as plain data: the service plugs in the
 // real client (src/services/smtp-client); tests plug in scripted servers.
+import type { MessageSource } from '../smtp/index.js';
 
 export interface ReplyLine {
   code: number;
@@ -14,7 +15,8 @@ export interface TransportRequest {
   port: number;
   from: string;
   recipients: string[];
-  message: Uint8Array;
+  /** Read from the spool a chunk at a time, again for each host tried. */
+  message: MessageSource;
 }
 
 export type TransportResult =

@@ -7,6 +7,7 @@ export * from './command.js';
 export * from './dot.js';
 export * from './downconvert.js';
 export * from './drive.js';
+export * from './message-source.js';
 export * from './mx.js';
 export * from './received.js';
 export * from './reply.js';

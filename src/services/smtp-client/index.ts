@@ -1,5 +1,7 @@
 // The SMTP client shell: one connection (TCP or TLS), the sans-I/O client session of
-// src/smtp, one message. 8-bit messages are down-converted when the server lacks 8BITMIME.
+// src/smtp, one message, in memory or read from a source a chunk at a time (the relay's
+// spool). 8-bit messages are down-converted when the server lacks 8BITMIME (that one case
+// reads the whole message in: MIME must be rebuilt).
 // `dryRun` plays the same session against an in-memory server that accepts everything,
 // to show the transcript without a network.
 import net from 'node:net';
@@ -12,6 +14,8 @@ import {
   downconvert8bit,
   drive,
   type Extensions,
+  type MessageSource,
+  readAll,
   type ServerAction,
   ServerSession,
   scanMessage,
@@ -33,7 +37,7 @@ export interface DeliverOptions {
   hostname: string;
   from: Address | null;
   recipients: Address[];
-  message: Uint8Array;
+  message: Uint8Array | MessageSource;
   timeoutMs?: number;
   /**
    * Called with the replies as soon as the server answers the data, before QUIT: a relay
@@ -51,17 +55,26 @@ export interface DeliverOutcome {
   downconverted: boolean;
 }
 
-/** What the message needs from the server, and its bytes after down-conversion if need be. */
-function prepare(
-  message: Uint8Array,
-  ext: Extensions,
-): { bytes: Uint8Array; eightBit: boolean; utf8: boolean; converted: boolean } {
-  const shape = scanMessage(message);
+interface Prepared {
+  /** The bytes to send: in memory, or the source's own chunks. */
+  body: Uint8Array | MessageSource;
+  size: number;
+  eightBit: boolean;
+  utf8: boolean;
+  converted: boolean;
+}
+
+/** What the message needs from the server, and what to send, down-converted if need be. */
+async function prepare(message: Uint8Array | MessageSource, ext: Extensions): Promise<Prepared> {
+  const inMemory = message instanceof Uint8Array;
+  const shape = inMemory ? scanMessage(message) : await message.shape();
   if (shape.eightBit && !ext.names.has('8BITMIME')) {
-    const bytes = downconvert8bit(message);
-    return { bytes, eightBit: scanMessage(bytes).eightBit, utf8: shape.utf8Header, converted: true };
+    const bytes = downconvert8bit(inMemory ? message : await readAll(message));
+    const eightBit = scanMessage(bytes).eightBit;
+    return { body: bytes, size: bytes.length, eightBit, utf8: shape.utf8Header, converted: true };
   }
-  return { bytes: message, eightBit: shape.eightBit, utf8: shape.utf8Header, converted: false };
+  const size = inMemory ? message.length : message.size;
+  return { body: message, size, eightBit: shape.eightBit, utf8: shape.utf8Header, converted: false };
 }
 
 function lines(
@@ -102,7 +115,7 @@ async function runSession(
 }> {
   const outcome: DeliverOutcome = { tls: client.tls, downconverted: false };
   const masked = { auth: false };
-  let body: Uint8Array = o.message;
+  let body: Prepared | undefined;
   let finished = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => {
@@ -124,25 +137,28 @@ async function runSession(
           await act(client.tlsStarted());
           break;
         case 'ready': {
-          const p = prepare(o.message, a.extensions);
-          body = p.bytes;
-          outcome.downconverted = p.converted;
+          body = await prepare(o.message, a.extensions);
+          outcome.downconverted = body.converted;
           await act(
             client.send({
               from: o.from,
               recipients: o.recipients,
-              size: body.length,
-              eightBit: p.eightBit,
-              utf8Header: p.utf8,
+              size: body.size,
+              eightBit: body.eightBit,
+              utf8Header: body.utf8,
             }),
           );
           break;
         }
-        case 'body':
-          o.transcript?.('C', `<message, ${body.length} octets>`);
-          await write(client.body(body), true);
+        case 'body': {
+          const b = body as Prepared;
+          o.transcript?.('C', `<message, ${b.size} octets>`);
+          // Each chunk is written once the one before has gone to the socket.
+          if (b.body instanceof Uint8Array) await write(client.body(b.body), true);
+          else for await (const chunk of b.body.chunks()) await write(client.body(chunk), true);
           await write(client.endBody(), true);
           break;
+        }
         case 'result':
           outcome.result = a.result;
           o.onResult?.(a.result);
