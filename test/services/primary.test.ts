@@ -693,6 +693,31 @@ describe('primary: UPDATE', () => {
     expect(await servedSerial(server)).toBe(3);
   });
 
+  it('answers a signed update sent again as the first time, and applies it once (no replay)', async () => {
+    const server = await start({ git: true });
+    const commits = await commitCount();
+    const add = signed(updateMessage([addA('again.example.org.', '192.0.2.50')], [], ORIGIN, 0x6161));
+    const first = await udpOnce(server, add.wire);
+    expect(decodeMessage(first).rcode).toBe(RCODE.NOERROR);
+    // A newer update deletes the name (an RRset deleted: class ANY, RFC 2136 §2.5.2).
+    const del: RR = { name: 'again.example.org.', type: TYPE.A, class: CLASS.ANY, ttl: 0, data: EMPTY };
+    expect(
+      decodeMessage(await udpOnce(server, signed(updateMessage([del], [], ORIGIN, 0x6262)).wire)).rcode,
+    ).toBe(RCODE.NOERROR);
+    expect(await commitCount()).toBe(commits + 2);
+    // The first update again, over UDP and TCP, as a retransmission or a replay would come:
+    // its first answer (still valid for its MAC), nothing applied, no commit.
+    for (const again of [await udpOnce(server, add.wire), await tcpOnce(server, add.wire)]) {
+      expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+      expect(verifyMessage(again, { keys: keyring([KEY]), requestMac: add.mac }).ok).toBe(true);
+    }
+    expect((await ask(server, 'again.example.org.', TYPE.A)).rcode).toBe(RCODE.NXDOMAIN);
+    expect(await commitCount()).toBe(commits + 2);
+    expect(await servedSerial(server)).toBe(3);
+    expect(primary?.state().counters.updatesRepeated).toBe(2);
+    expect(hasEvent('update-repeated', (f) => f.zone === ORIGIN)).toBe(true);
+  });
+
   it('refuses unsigned, out-of-scope and prerequisite-failing updates, leaving file and git alone', async () => {
     const server = await start({ git: true });
     const bytes = await fs.readFile(zoneFile());

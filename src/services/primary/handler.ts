@@ -38,6 +38,8 @@ export interface Counters {
   refused: number;
   updates: number;
   updatesRefused: number;
+  /** Signed updates seen again (a retransmission, or a replay): answered as before, not applied. */
+  updatesRepeated: number;
   transfers: number;
   tsigFailures: number;
   rateLimited: number;
@@ -47,6 +49,13 @@ export interface Counters {
 const AXFR_BATCH = 100;
 /** Encoded answers kept (per zone generation); cleared on every change. */
 const CACHE_MAX = 50_000;
+/**
+ * How long the answer to a signed update is remembered, in seconds: longer than a signature
+ * is accepted (its time ± fudge, 300 s by default), so that a copy of the update is always
+ * either refused by TSIG (BADTIME) or recognized here. At most UPDATES_SEEN_MAX of them.
+ */
+const UPDATE_MEMORY_S = 900;
+const UPDATES_SEEN_MAX = 10_000;
 
 interface Signed {
   key: TsigKey;
@@ -61,6 +70,7 @@ export class PrimaryHandler {
     refused: 0,
     updates: 0,
     updatesRefused: 0,
+    updatesRepeated: 0,
     transfers: 0,
     tsigFailures: 0,
     rateLimited: 0,
@@ -68,6 +78,13 @@ export class PrimaryHandler {
   private cache = new Map<string, Uint8Array>();
   /** Updates apply one at a time: each sees the zone the previous one left. */
   private updates: Promise<unknown> = Promise.resolve();
+  /**
+   * Answers to signed updates by key and request MAC. A client that did not get our answer
+   * sends the same message again (nsupdate over UDP does), and so could someone who copied
+   * it; applied a second time, an old update could undo a newer one. So a message seen
+   * before gets its first answer again and changes nothing.
+   */
+  private readonly updatesSeen = new Map<string, { reply: Uint8Array; until: number }>();
 
   constructor(
     private readonly zones: ZoneDir,
@@ -257,6 +274,26 @@ export class PrimaryHandler {
   }
 
   private update(query: DecodedMessage, signed: Signed | undefined, remote: string): Promise<Uint8Array> {
+    const seenKey = signed ? `${signed.key.name} ${Buffer.from(signed.mac).toString('base64')}` : undefined;
+    const remembered = async (): Promise<Uint8Array> => {
+      const now = this.now();
+      for (const [k, v] of this.updatesSeen) {
+        if (v.until > now && this.updatesSeen.size <= UPDATES_SEEN_MAX) break; // oldest first
+        this.updatesSeen.delete(k);
+      }
+      const seen = seenKey === undefined ? undefined : this.updatesSeen.get(seenKey);
+      if (seen) {
+        this.counters.updatesRepeated++;
+        this.log('update-repeated', { remote, zone: query.questions[0]?.name, key: signed?.key.name });
+        return seen.reply;
+      }
+      const reply = await run();
+      // A zone that could not be written is worth another try.
+      const failed = ((reply[3] as number) & 0x0f) === RCODE.SERVFAIL;
+      if (seenKey !== undefined && !failed)
+        this.updatesSeen.set(seenKey, { reply, until: now + UPDATE_MEMORY_S });
+      return reply;
+    };
     const run = async (): Promise<Uint8Array> => {
       const reply = (rcode: number, reason?: string) => {
         if (rcode !== RCODE.NOERROR) {
@@ -295,7 +332,7 @@ export class PrimaryHandler {
       });
       return reply(RCODE.NOERROR);
     };
-    const next = this.updates.then(run, run);
+    const next = this.updates.then(remembered, remembered);
     this.updates = next.catch(() => undefined);
     return next;
   }
