@@ -2,7 +2,7 @@
 // never a stack trace (set POSTE_DEBUG=1 to see one).
 import { Command, Errors } from '@oclif/core';
 import { CliError, EXIT } from './exit-codes.js';
-import { firstLine, reportFailure } from './report.js';
+import { reportFailure, usageLine } from './report.js';
 
 export abstract class PosteCommand extends Command {
   protected override async catch(
@@ -17,7 +17,7 @@ export abstract class PosteCommand extends Command {
     const id = this.id?.replace(/:/g, ' ');
     process.exitCode = usage
       ? reportFailure(
-          new CliError(EXIT.usage, `${firstLine(err.message)} (see: poste ${id ?? ''} --help)`),
+          new CliError(EXIT.usage, `${usageLine(err.message)} (see: poste ${id ?? ''} --help)`),
           id,
         )
       : reportFailure(err, id);
