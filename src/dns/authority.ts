@@ -75,6 +75,11 @@ export function answerQuery(catalog: Catalog, query: Message): Message {
     case 'out':
       res.flags.aa = true;
       break;
+    case 'yxdomain':
+      // The DNAME alone: the name it would make is too long (RFC 6672 §2.2).
+      res.flags.aa = true;
+      res.rcode = RCODE.YXDOMAIN;
+      break;
     case 'nodata':
     case 'nxdomain':
       res.flags.aa = true;

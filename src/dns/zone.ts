@@ -3,7 +3,7 @@
 // NXDOMAIN-cut reading), and wildcards synthesize answers as RFC 4592 says. Pure data: the
 // server, the UPDATE processor and the in-memory Resolver all read it.
 import { TYPE } from './constants.js';
-import { isSubdomain, nameKey, namesEqual, parentName, splitName } from './name.js';
+import { isSubdomain, nameKey, namesEqual, parentName, parseLabels, splitName } from './name.js';
 import type { RR, SoaData } from './types.js';
 
 export class ZoneError extends Error {
@@ -25,7 +25,9 @@ export type Lookup =
   /** The name is at or below a zone cut: the child's NS set and the glue we hold for it. */
   | { kind: 'referral'; chain: RR[]; ns: RR[]; glue: RR[] }
   /** A CNAME led out of this zone: `chain` is the whole answer. */
-  | { kind: 'out'; chain: RR[] };
+  | { kind: 'out'; chain: RR[] }
+  /** A DNAME would make a name longer than 255 octets (RFC 6672 §2.2): YXDOMAIN. */
+  | { kind: 'yxdomain'; chain: RR[] };
 
 const MAX_CHAIN = 16;
 
@@ -165,6 +167,22 @@ export class Zone {
       if (!this.contains(name)) return { kind: 'out', chain };
       const cut = this.findCut(name, qtype);
       if (cut) return { kind: 'referral', chain, ns: cut, glue: this.glue(cut) };
+      const dname = this.dnameAbove(name);
+      if (dname) {
+        // RFC 6672 §3.2: the DNAME, then a CNAME made from it, with its TTL; on from there.
+        const owner = dname.name;
+        const target = dname.data as string;
+        const prefix = name.slice(0, name.length - owner.length);
+        const next = target === '.' ? prefix : `${prefix}${target}`;
+        chain.push(dname);
+        if (!isWireName(next)) return { kind: 'yxdomain', chain };
+        chain.push({ name, type: TYPE.CNAME, class: dname.class, ttl: dname.ttl, data: next });
+        const key = nameKey(name);
+        if (seen.has(key)) return { kind: 'out', chain };
+        seen.add(key);
+        name = next;
+        continue;
+      }
       let node = this.nodes.get(nameKey(name));
       let synthesized = false;
       if (!node) {
@@ -203,6 +221,23 @@ export class Zone {
       const ns = node.sets.get(TYPE.NS);
       // DS lives on the parent side of the cut (RFC 4035 §3.1.4.1).
       if (ns && !(i === 0 && qtype === TYPE.DS)) return ns;
+    }
+    return undefined;
+  }
+
+  /**
+   * The DNAME of an ancestor of `name` (the apex included, `name` itself not): everything
+   * below its owner is redirected (RFC 6672 §2.3). The highest one wins, as nothing below
+   * it can be reached.
+   */
+  private dnameAbove(name: string): RR | undefined {
+    const labels = splitName(name);
+    for (let i = labels.length - this.apexLabels; i >= 1; i--) {
+      const at = i === labels.length ? '.' : `${labels.slice(i).join('.')}.`;
+      const node = this.nodes.get(nameKey(at));
+      if (!node) return undefined; // nothing deeper can exist
+      const set = node.sets.get(TYPE.DNAME);
+      if (set?.[0]) return set[0];
     }
     return undefined;
   }
@@ -278,3 +313,13 @@ export function dataKey(rr: RR): string {
 }
 
 const NAME_TYPES = new Set<number>([TYPE.NS, TYPE.CNAME, TYPE.PTR, TYPE.DNAME, TYPE.MX, TYPE.SOA, TYPE.SRV]);
+
+/** True when a name fits the wire (255 octets, labels of 63). */
+function isWireName(name: string): boolean {
+  try {
+    parseLabels(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

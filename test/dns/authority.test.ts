@@ -207,6 +207,69 @@ describe('answerQuery: CNAMEs', () => {
   });
 });
 
+describe('answerQuery: DNAME (RFC 6672)', () => {
+  const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example.net.`;
+  const dn = () =>
+    new Catalog([
+      zoneOf(
+        'example.org.',
+        [
+          '$TTL 3600',
+          '@ SOA ns1 hostmaster 1 7200 3600 1209600 300',
+          '@ NS ns1',
+          'ns1 A 192.0.2.1',
+          'old 300 DNAME new',
+          'old A 192.0.2.7',
+          'host.new A 192.0.2.8',
+          'away 600 DNAME example.net.',
+          `long DNAME ${long}`,
+        ].join('\n'),
+      ),
+    ]);
+  const askDn = (name: string, type: number) => answerQuery(dn(), query(name, type));
+
+  it('gives the DNAME, a CNAME made from it with its TTL, and what the new name has', () => {
+    const res = askDn('host.old.example.org.', TYPE.A);
+    expect(res.flags.aa).toBe(true);
+    expect(res.rcode).toBe(RCODE.NOERROR);
+    expect(res.answers.map((r) => [r.name, r.type, r.ttl, r.data])).toEqual([
+      ['old.example.org.', TYPE.DNAME, 300, 'new.example.org.'],
+      ['host.old.example.org.', TYPE.CNAME, 300, 'host.new.example.org.'],
+      ['host.new.example.org.', TYPE.A, 3600, '192.0.2.8'],
+    ]);
+  });
+
+  it('leaves the owner’s own data alone, and answers the DNAME itself', () => {
+    expect(askDn('old.example.org.', TYPE.A).answers.map((r) => r.data)).toEqual(['192.0.2.7']);
+    expect(askDn('old.example.org.', TYPE.DNAME).answers.map((r) => r.data)).toEqual(['new.example.org.']);
+  });
+
+  it('keeps the query’s case in the CNAME, and follows out of the zone or to NXDOMAIN', () => {
+    const mixed = askDn('HOST.Old.example.org.', TYPE.A);
+    expect(mixed.answers[1]?.name).toBe('HOST.Old.example.org.');
+    expect(mixed.answers[1]?.data).toBe('HOST.new.example.org.');
+    const out = askDn('x.y.away.example.org.', TYPE.A);
+    expect(out.rcode).toBe(RCODE.NOERROR);
+    expect(out.answers.map((r) => [r.type, r.data])).toEqual([
+      [TYPE.DNAME, 'example.net.'],
+      [TYPE.CNAME, 'x.y.example.net.'],
+    ]);
+    const nx = askDn('nobody.old.example.org.', TYPE.A);
+    expect(nx.rcode).toBe(RCODE.NXDOMAIN);
+    expect(names(nx.answers)).toEqual([
+      `old.example.org. ${TYPE.DNAME}`,
+      `nobody.old.example.org. ${TYPE.CNAME}`,
+    ]);
+    expect(names(nx.authority)).toEqual([`example.org. ${TYPE.SOA}`]);
+  });
+
+  it('answers YXDOMAIN with the DNAME when the new name would pass 255 octets', () => {
+    const res = askDn(`${'d'.repeat(60)}.long.example.org.`, TYPE.A);
+    expect(res.rcode).toBe(RCODE.YXDOMAIN);
+    expect(names(res.answers)).toEqual([`long.example.org. ${TYPE.DNAME}`]);
+  });
+});
+
 describe('answerQuery: referrals', () => {
   it('has AA off, the child NS set in authority and the glue (sibling glue too) in additional', () => {
     const res = ask('host.sub.example.org.', TYPE.A);

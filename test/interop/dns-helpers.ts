@@ -474,6 +474,12 @@ export function generateZone(opts: { origin?: string; hosts?: number; seed?: num
     'to-wild\tCNAME\tanything.wild',
     'to-sub\tCNAME\thost.sub',
     'to-big\tCNAME\tbig',
+    // DNAME (RFC 6672): a subtree redirected inside the zone (its owner keeps its own data)
+    // and one redirected out of it.
+    'old\t300\tDNAME\tweb-tree',
+    'old\tA\t192.0.2.70',
+    'host.web-tree\tA\t192.0.2.71',
+    'away\tDNAME\texample.net.',
     // Wildcards: one level below the apex, deeper (under an empty non-terminal), a CNAME one.
     '*.wild\tA\t192.0.2.30',
     '*.wild\tTXT\t"synthesized"',
@@ -580,7 +586,7 @@ export function generateQueries(zone: GeneratedZone, opts: { child?: boolean } =
   const add = (rel: string, types: number[], why: string) => {
     for (const type of types) q.push({ name: n(rel), type, why });
   };
-  const { A, AAAA, NS, CNAME, SOA, MX, TXT, SRV, CAA, TLSA, DS, ANY, PTR } = TYPE;
+  const { A, AAAA, NS, CNAME, SOA, MX, TXT, SRV, CAA, TLSA, DS, ANY, PTR, DNAME } = TYPE;
   add('@', [SOA, NS, MX, TXT, CAA, A, AAAA, SRV, DS, ANY], 'apex');
   add('ns1', [A, AAAA, MX], 'name server');
   add('ns2', [A, AAAA], 'name server with A only');
@@ -597,6 +603,10 @@ export function generateQueries(zone: GeneratedZone, opts: { child?: boolean } =
   add('to-wild', [A, TXT, AAAA], 'CNAME to a wildcard');
   add('to-sub', [A, NS], 'CNAME into a delegation');
   add('to-big', [TXT, A], 'CNAME to a big TXT set');
+  add('old', [A, DNAME, TXT], 'a DNAME owner: its own data');
+  add('host.old', [A, AAAA, CNAME, DNAME], 'below a DNAME: a CNAME made from it');
+  add('x.y.old', [A], 'below a DNAME, NXDOMAIN at the new name');
+  add('x.away', [A, MX], 'below a DNAME out of the zone');
   add('anything.wild', [A, TXT, AAAA, MX, ANY], 'under a wildcard');
   add('two.labels.wild', [A, TXT], 'two labels under a wildcard');
   add('*.wild', [A, TXT, AAAA], 'the wildcard itself');
