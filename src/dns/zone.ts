@@ -176,7 +176,10 @@ export class Zone {
         const next = target === '.' ? prefix : `${prefix}${target}`;
         chain.push(dname);
         if (!isWireName(next)) return { kind: 'yxdomain', chain };
-        chain.push({ name, type: TYPE.CNAME, class: dname.class, ttl: dname.ttl, data: next });
+        const cname: RR = { name, type: TYPE.CNAME, class: dname.class, ttl: dname.ttl, data: next };
+        // Asked for the CNAME itself: that is the answer, as for a CNAME held in the zone.
+        if (qtype === TYPE.CNAME) return { kind: 'answer', chain, records: [cname] };
+        chain.push(cname);
         const key = nameKey(name);
         if (seen.has(key)) return { kind: 'out', chain };
         seen.add(key);

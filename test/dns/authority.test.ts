@@ -239,6 +239,16 @@ describe('answerQuery: DNAME (RFC 6672)', () => {
     ]);
   });
 
+  it('answers a question for the CNAME with the DNAME and the CNAME alone, as nsd', () => {
+    const res = askDn('host.old.example.org.', TYPE.CNAME);
+    expect(res.rcode).toBe(RCODE.NOERROR);
+    expect(names(res.answers)).toEqual([
+      `old.example.org. ${TYPE.DNAME}`,
+      `host.old.example.org. ${TYPE.CNAME}`,
+    ]);
+    expect(res.authority).toEqual([]);
+  });
+
   it('leaves the owner’s own data alone, and answers the DNAME itself', () => {
     expect(askDn('old.example.org.', TYPE.A).answers.map((r) => r.data)).toEqual(['192.0.2.7']);
     expect(askDn('old.example.org.', TYPE.DNAME).answers.map((r) => r.data)).toEqual(['new.example.org.']);
