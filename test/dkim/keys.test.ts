@@ -33,3 +33,15 @@ describe('generateKey', () => {
     }
   });
 });
+
+describe('loadSigningKey', () => {
+  it('imports a key given as text once: the same text gives the same key', async () => {
+    const k = await generateKey('ed25519');
+    const a = loadSigningKey(k.privateKeyPem);
+    expect(loadSigningKey(`\n${k.privateKeyPem}\n`)).toBe(a);
+    expect(loadSigningKey(a.key)).toMatchObject({ type: 'ed25519', bits: 256 });
+    // A refusal is not remembered as a key.
+    expect(() => loadSigningKey('not a key')).toThrow(/not a private key/);
+    expect(() => loadSigningKey('not a key')).toThrow(/not a private key/);
+  });
+});
