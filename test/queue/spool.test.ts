@@ -46,10 +46,12 @@ describe('the spool', () => {
     const q = new MailQueue(dir, { fsync: false });
     await q.open();
     const kept = await q.enqueue(env, MSG);
-    await (await q.begin(env)).write(MSG); // never committed: the client never got 250
+    const crashed = await q.begin(env);
+    await crashed.write(MSG); // never committed: the client never got 250
     writeFileSync(join(dir, 'status', '0000000aa.000000000000.json'), '{}');
     expect(await new MailQueue(dir).open()).toEqual({ incoming: 1, orphanStatus: 1 });
     expect((await q.list()).map((m) => m.id)).toEqual([kept.id]);
+    await crashed.abort(); // the file is gone already: this closes what the crash left open
   });
 
   it('moves a corrupt file aside and goes on', async () => {
