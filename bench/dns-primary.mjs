@@ -10,33 +10,25 @@
 //
 // Needs nsd and dnsperf (Debian packages; test/interop/install-peers.sh installs them).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  compare,
+  addEchoes,
   freePort,
   HOST,
-  listArg,
   numberArg,
-  printTable,
+  OPTIONS,
+  report,
   requireCommands,
   startChild,
-  startEcho,
   stopAll,
   waitUp,
 } from './lib/dns-bench.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../bin/run.js');
-const DURATION = numberArg('duration', 10);
-const RUNS = numberArg('runs', 2);
-const PERF = {
-  clients: numberArg('clients', 4),
-  threads: numberArg('threads', 2),
-  outstanding: numberArg('outstanding', 200),
-};
-const PROCESSES = listArg('processes', [1, 2]);
+const PROCESSES = OPTIONS.processes;
 const HOSTS = numberArg('hosts', 10_000);
 const QUERIES = numberArg('queries', 10_000);
 const ORIGIN = 'example.org.';
@@ -163,26 +155,13 @@ try {
   const dir = () => mkdtempSync(join(work, 's-'));
   for (const n of PROCESSES) servers.push({ name: `nsd ${n}`, port: await startNsd(dir(), zone, n) });
   for (const n of PROCESSES) servers.push({ name: `poste ${n}`, port: await startPoste(dir(), zone, n) });
-  for (const n of PROCESSES) {
-    const port = await freePort();
-    await startEcho(port, n, dir());
-    servers.push({ name: `node-echo ${n}`, port });
-  }
+  await addEchoes(servers, dir());
   console.log(
     `## dns-primary: ${HOSTS} hosts, ${QUERIES} queries (A 40%, AAAA 20%, MX 10%, TXT 10%, NXDOMAIN 20%), UDP on loopback`,
   );
-  console.log(
-    `dnsperf -c ${PERF.clients} -T ${PERF.threads} -q ${PERF.outstanding} -l ${DURATION}, ${RUNS} runs each, alternating, after a 2 s warm-up; ${cpus().length} CPUs (dnsperf runs on them too)`,
-  );
   console.log('nsd N: server-count N, rrl-ratelimit 0, minimal-responses, refuse-any no');
   console.log('poste N: `poste dns serve --rrl 0 --workers N` (answer cache on)');
-  console.log(
-    'node-echo N: N Node.js processes reading one socket, sending every datagram back: no DNS work\n',
-  );
-  const means = await compare(servers, queries, { runs: RUNS, seconds: DURATION, ...PERF });
-  printTable(means, `nsd ${PROCESSES[0]}`);
-  const best = (prefix) => Math.max(...[...means].filter(([n]) => n.startsWith(prefix)).map(([, q]) => q));
-  console.log(`\nbest poste / best nsd: ${(best('poste ') / best('nsd ')).toFixed(2)}`);
+  await report(servers, queries, 'nsd');
 } finally {
   await stopAll();
   rmSync(work, { recursive: true, force: true });

@@ -15,19 +15,18 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  compare,
+  addEchoes,
   freePort,
   HOST,
-  listArg,
   numberArg,
-  printTable,
+  OPTIONS,
+  report,
   requireCommands,
   startChild,
-  startEcho,
   stopAll,
   waitUp,
 } from './lib/dns-bench.mjs';
@@ -35,14 +34,7 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../bin/run.js');
 const dns = await import(resolve(here, '../dist/dns/index.js'));
-const DURATION = numberArg('duration', 10);
-const RUNS = numberArg('runs', 2);
-const PERF = {
-  clients: numberArg('clients', 4),
-  threads: numberArg('threads', 2),
-  outstanding: numberArg('outstanding', 200),
-};
-const PROCESSES = listArg('processes', [1, 2]);
+const PROCESSES = OPTIONS.processes;
 const HOSTS = numberArg('hosts', 2000);
 const [ROOT, TLD, LEAF] = ['127.0.0.41', '127.0.0.42', '127.0.0.43'];
 
@@ -184,27 +176,14 @@ try {
     await warm(port, queries, 3 * n);
     servers.push({ name: `poste ${n}`, port });
   }
-  for (const n of PROCESSES) {
-    const port = await freePort();
-    await startEcho(port, n, work);
-    servers.push({ name: `node-echo ${n}`, port });
-  }
+  await addEchoes(servers, work);
   console.log(
     `## dns-resolver: cached answers, ${HOSTS} hosts in example.test, 10,000 queries (A 50%, AAAA 20%, TXT 10%, MX 5%, NXDOMAIN 15%), UDP on loopback`,
   );
   console.log(
-    `dnsperf -c ${PERF.clients} -T ${PERF.threads} -q ${PERF.outstanding} -l ${DURATION}, ${RUNS} runs each, alternating, after warm-up; ${cpus().length} CPUs (dnsperf runs on them too)`,
-  );
-  console.log(
     'unbound N: num-threads N, iterator only, qname-minimisation; poste N: `poste dns resolver --workers N`',
   );
-  console.log(
-    'node-echo N: N Node.js processes reading one socket, sending every datagram back: no DNS work\n',
-  );
-  const means = await compare(servers, queries, { runs: RUNS, seconds: DURATION, ...PERF });
-  printTable(means, `unbound ${PROCESSES[0]}`);
-  const best = (prefix) => Math.max(...[...means].filter(([n]) => n.startsWith(prefix)).map(([, q]) => q));
-  console.log(`\nbest poste / best unbound: ${(best('poste ') / best('unbound ')).toFixed(2)}`);
+  await report(servers, queries, 'unbound');
 } finally {
   await stopAll();
   for (const s of sockets) s.close();

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 export const HOST = '127.0.0.1';
@@ -20,6 +21,18 @@ export function listArg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1].split(',').map(Number) : def;
 }
+
+/** The settings both benches take: --duration, --runs, dnsperf's --clients, --threads, --outstanding, --processes. */
+export const OPTIONS = {
+  seconds: numberArg('duration', 10),
+  runs: numberArg('runs', 2),
+  perf: {
+    clients: numberArg('clients', 4),
+    threads: numberArg('threads', 2),
+    outstanding: numberArg('outstanding', 200),
+  },
+  processes: listArg('processes', [1, 2]),
+};
 
 export function requireCommands(...cmds) {
   for (const cmd of cmds) {
@@ -226,9 +239,32 @@ export async function compare(servers, file, { runs, seconds, ...perf }) {
   return new Map([...qps].map(([name, xs]) => [name, xs.reduce((a, b) => a + b, 0) / xs.length]));
 }
 
-/** The table: each server's mean, as a multiple of the reference's. */
-export function printTable(means, reference) {
-  const ref = means.get(reference);
-  console.log(`\n| server | queries/s (mean) | × ${reference} |\n|---|---:|---:|`);
+/** A Node echo server of each process count of OPTIONS, added to `servers` as "node-echo N". */
+export async function addEchoes(servers, dir) {
+  for (const n of OPTIONS.processes) {
+    const port = await freePort();
+    await startEcho(port, n, dir);
+    servers.push({ name: `node-echo ${n}`, port });
+  }
+}
+
+/**
+ * The runs (OPTIONS' settings, after the bench's own description), then the table of each
+ * server's mean against `peer` with its first process count, and best poste against best peer.
+ */
+export async function report(servers, queries, peer) {
+  const { seconds, runs, perf } = OPTIONS;
+  console.log(
+    `dnsperf -c ${perf.clients} -T ${perf.threads} -q ${perf.outstanding} -l ${seconds}, ${runs} runs each, alternating, after warm-up; ${cpus().length} CPUs (dnsperf runs on them too)`,
+  );
+  console.log(
+    'node-echo N: N Node.js processes reading one socket, sending every datagram back: no DNS work\n',
+  );
+  const means = await compare(servers, queries, { runs, seconds, ...perf });
+  const ref = means.get(`${peer} ${OPTIONS.processes[0]}`);
+  console.log(`\n| server | queries/s (mean) | × ${peer} ${OPTIONS.processes[0]} |\n|---|---:|---:|`);
   for (const [name, q] of means) console.log(`| ${name} | ${q.toFixed(0)} | ${(q / ref).toFixed(2)} |`);
+  const best = (prefix) =>
+    Math.max(...[...means].filter(([n]) => n.startsWith(`${prefix} `)).map(([, q]) => q));
+  console.log(`\nbest poste / best ${peer}: ${(best('poste') / best(peer)).toFixed(2)}`);
 }

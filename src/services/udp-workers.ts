@@ -10,6 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import type dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Field } from './config.js';
 import type { Logger } from './log.js';
 
 /** Messages between the leader and a worker (Node's "advanced" serialization: Maps, bytes). */
@@ -47,6 +48,26 @@ const START_WAIT_MS = 30_000;
 
 /** MAX_WORKERS bounds --workers: more processes than cores only compete for them. */
 export const MAX_WORKERS = 64;
+
+/** The `workers` key of a DNS service's config, with what its copies of the data are. */
+export function workersSchemaEntry(doc: string): Field {
+  return { type: 'integer', doc, default: 1, min: 1, max: MAX_WORKERS };
+}
+
+/**
+ * `mine` plus the workers' counters of the same names (`prefix` + name in what they report):
+ * a service's state over all its processes.
+ */
+export function withWorkers<T extends { [K in keyof T]: number }>(
+  mine: T,
+  theirs: Record<string, number> | undefined,
+  prefix = '',
+): T {
+  const out = { ...mine };
+  if (theirs)
+    for (const k of Object.keys(out) as (keyof T & string)[]) (out[k] as number) += theirs[prefix + k] ?? 0;
+  return out;
+}
 
 /** A --workers value (the fast path hands options over as text). Throws Error. */
 export function parseWorkerCount(value: number | string | undefined): number {

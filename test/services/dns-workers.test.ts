@@ -153,6 +153,16 @@ function addressesIn(reply: Uint8Array): string[] {
     .map((r) => r.data as string);
 }
 
+/** `count` queries for the zone's hosts, in turn: every one answered with its address. */
+async function expectHostsAnswered(server: ServerAddress, count: number): Promise<void> {
+  const ids = Array.from({ length: count }, (_, i) => i);
+  const replies = await exchangeAll(
+    server,
+    ids.map((i) => aQuery(`host${i % 50}.${ORIGIN}`, i)),
+  );
+  for (const i of ids) expect(addressesIn(replies.get(i) as Uint8Array)).toEqual([`10.0.0.${(i % 50) + 1}`]);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -210,14 +220,7 @@ describe('dns serve --workers', () => {
 
     // Many queries from many sockets: all answered right.
     const ids = Array.from({ length: 300 }, (_, i) => i);
-    for (let s = 0; s < 3; s++) {
-      const replies = await exchangeAll(
-        r.address,
-        ids.map((i) => aQuery(`host${i % 50}.${ORIGIN}`, i)),
-      );
-      for (const i of ids)
-        expect(addressesIn(replies.get(i) as Uint8Array)).toEqual([`10.0.0.${(i % 50) + 1}`]);
-    }
+    for (let s = 0; s < 3; s++) await expectHostsAnswered(r.address, 300);
     const state = await stateWith(r, 900);
     expect(state.workers).toBe(3);
     const each = state.queriesByProcess as number[];
@@ -315,15 +318,7 @@ describe('dns resolver --workers', () => {
       '2',
     ]);
     expect(workerPids(r)).toHaveLength(1);
-    const ids = Array.from({ length: 200 }, (_, i) => i);
-    for (let s = 0; s < 2; s++) {
-      const replies = await exchangeAll(
-        r.address,
-        ids.map((i) => aQuery(`host${i % 50}.${ORIGIN}`, i)),
-      );
-      for (const i of ids)
-        expect(addressesIn(replies.get(i) as Uint8Array)).toEqual([`10.0.0.${(i % 50) + 1}`]);
-    }
+    for (let s = 0; s < 2; s++) await expectHostsAnswered(r.address, 200);
     const state = await stateWith(r, 400);
     expect(state.workers).toBe(2);
     expect((state.queriesByProcess as number[]).reduce((a, b) => a + b, 0)).toBe(400);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseKeySpec, parseServer, type ServerAddress, type TsigKey } from '../../dns/index.js';
 import { keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
-import { MAX_WORKERS } from '../udp-workers.js';
+import { workersSchemaEntry } from '../udp-workers.js';
 import { startPrimary } from './index.js';
 
 export interface PrimaryConfig {
@@ -43,13 +43,9 @@ const schema: Schema = {
     doc: 'how often the directory is checked for changes made by hand (0: never)',
     default: '1s',
   },
-  workers: {
-    type: 'integer',
-    doc: 'processes answering UDP queries (this one and forked workers sharing its socket)',
-    default: 1,
-    min: 1,
-    max: MAX_WORKERS,
-  },
+  workers: workersSchemaEntry(
+    'processes answering UDP queries (this one and forked workers sharing its socket)',
+  ),
 };
 
 export const primaryService: ServiceDefinition<PrimaryConfig> = {

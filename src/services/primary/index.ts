@@ -16,7 +16,7 @@ import {
 } from '../../dns/index.js';
 import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
-import { type LeaderLink, UdpWorkers } from '../udp-workers.js';
+import { type LeaderLink, UdpWorkers, withWorkers } from '../udp-workers.js';
 import { type Counters, PrimaryHandler } from './handler.js';
 import { ZoneDir } from './zone-dir.js';
 
@@ -130,7 +130,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<Primary> {
       listen: formatServer(address),
       git: zones.isRepo,
       zones: zones.catalog.list().map((z) => ({ zone: z.origin, serial: z.serial, records: z.size })),
-      counters: sumCounters(h.counters, workers?.counters()),
+      counters: withWorkers(h.counters, workers?.counters()),
       workers: 1 + (workers?.running ?? 0),
       queriesByProcess: [h.counters.queries, ...(workers?.each('queries') ?? [])],
     }),
@@ -190,12 +190,6 @@ function serveUdp(
     );
   });
   udp.on('error', (err) => log('udp-error', { error: err.message }));
-}
-
-function sumCounters(mine: Counters, theirs: Record<string, number> | undefined): Counters {
-  const out = { ...mine };
-  if (theirs) for (const k of Object.keys(out) as (keyof Counters)[]) out[k] += theirs[k] ?? 0;
-  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { parsePrefix } from '../allow.js';
 import { ConfigError, keyed, type Schema } from '../config.js';
 import type { RunningService, ServiceDefinition } from '../service.js';
-import { MAX_WORKERS } from '../udp-workers.js';
+import { workersSchemaEntry } from '../udp-workers.js';
 import { startResolver } from './index.js';
 
 export interface ResolverConfig {
@@ -53,13 +53,9 @@ const schema: Schema = {
     min: 1,
     max: 65535,
   },
-  workers: {
-    type: 'integer',
-    doc: 'processes answering UDP queries (this one and forked workers sharing its socket), each with its own cache',
-    default: 1,
-    min: 1,
-    max: MAX_WORKERS,
-  },
+  workers: workersSchemaEntry(
+    'processes answering UDP queries (this one and forked workers sharing its socket), each with its own cache',
+  ),
 };
 
 /** ZONE=ADDR:PORT. Throws Error. */

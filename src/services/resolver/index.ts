@@ -18,7 +18,7 @@ import {
 import { allowList, DEFAULT_ALLOW, type Prefix, parsePrefix } from '../allow.js';
 import { bindBoth, serveTcp } from '../dns-socket.js';
 import type { Logger } from '../log.js';
-import { type LeaderLink, UdpWorkers } from '../udp-workers.js';
+import { type LeaderLink, UdpWorkers, withWorkers } from '../udp-workers.js';
 import { type ResolverCounters, ResolverHandler } from './handler.js';
 
 export interface ResolverServiceOptions {
@@ -175,15 +175,10 @@ export async function startResolver(opts: ResolverServiceOptions): Promise<Resol
     resolver,
     state: () => {
       const theirs = workers?.counters() ?? {};
-      const counters = { ...handler.counters };
-      for (const k of Object.keys(counters) as (keyof ResolverCounters)[]) counters[k] += theirs[k] ?? 0;
-      const stats = resolver.stats();
-      for (const k of Object.keys(stats) as (keyof RecursiveStats)[])
-        stats[k] += theirs[`resolver.${k}`] ?? 0;
       return {
         listen: formatServer(address),
-        counters,
-        resolver: stats,
+        counters: withWorkers(handler.counters, theirs),
+        resolver: withWorkers(resolver.stats(), theirs, 'resolver.'),
         answersCached: handler.cacheSize + (theirs.answersCached ?? 0),
         workers: 1 + (workers?.running ?? 0),
         queriesByProcess: [handler.counters.queries, ...(workers?.each('queries') ?? [])],
