@@ -5,10 +5,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { type BodyCanonicalizer, createBodyCanonicalizer } from './canon.js';
 import type { Canon, HashAlgorithm } from './types.js';
 
-// Pieces under DIRECT bytes are gathered into a staging buffer of STAGING bytes (from
-// Node's pool, so that a small message costs no allocation of its own).
-const STAGING = 4 * 1024;
-const DIRECT = 1024;
+// Pieces under DIRECT bytes are gathered into a staging buffer of STAGING bytes, taken
+// from Node's pool (which serves only sizes under Buffer.poolSize / 2 = 4 KiB), so that a
+// message costs no allocation of its own.
+const STAGING = 2 * 1024;
+const DIRECT = 512;
 
 interface Sink {
   hash: HashAlgorithm;

@@ -83,16 +83,17 @@ const CR_BYTES = Uint8Array.of(CR);
 
 /**
  * The body canonicalizer: `emit` receives the canonical body in order, as views that are
- * valid only during the call. `simd: false` runs relaxed in plain JS (for tests).
+ * valid only during the call. `simd: false` runs relaxed in plain JS (for tests);
+ * `kernels` replaces the SIMD module (for bench/dkim.mjs).
  */
 export function createBodyCanonicalizer(
   canon: Canon,
   emit: (bytes: Uint8Array) => void,
-  opts: { simd?: boolean } = {},
+  opts: { simd?: boolean; kernels?: Simd } = {},
 ): BodyCanonicalizer {
   const lines = new TrailingLines(canon, emit);
   if (canon === 'simple') return lines;
-  const kernels = opts.simd === false ? null : simd();
+  const kernels = opts.simd === false ? null : (opts.kernels ?? simd());
   return kernels ? new RelaxedSimd(lines, kernels) : new RelaxedSpaces(lines);
 }
 

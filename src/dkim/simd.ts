@@ -118,8 +118,10 @@ const copyOut = (from: number, to: number, out: number, tmp: number) => [
  * the two after e (the caller holds the last two bytes it has until it knows what follows
  * them). Writes up to 16 bytes past the output end.
  * `tabs`: without, the tests for tabs are left out (the caller knows the window has none).
+ * `pack` false leaves the bytes to delete in place in the 64-byte steps (a wrong output, for
+ * bench/dkim.mjs: what deciding costs alone, the floor under any way of packing).
  */
-function relax(tabs: boolean): number[] {
+function relax(tabs: boolean, pack = true): number[] {
   // params q, e, o; locals m, c, t (i32); v0..v3, d0..d3, w, n (v128); splats of 9, 10, 13, 32
   const [Q, E, O, M, C, T] = [0, 1, 2, 3, 4, 5];
   const [V, D] = [
@@ -200,6 +202,7 @@ function relax(tabs: boolean): number[] {
     ...get(Q), ...i32(64), ...add, ...get(E), ...gtU, ...brIf(1),
     ...block16(V[0], D[0], 0), ...block16(V[1], D[1], 16), ...block16(V[2], D[2], 32), ...block16(V[3], D[3], 48),
     ...get(D[0]), ...get(D[1]), ...vOr, ...get(D[2]), ...get(D[3]), ...vOr, ...vOr, ...anyTrue,
+    ...(pack ? [] : [...i32(0), ...and]),
     ...if_,
     ...compress(V[0], D[0]), ...compress(V[1], D[1]), ...compress(V[2], D[2]), ...compress(V[3], D[3]),
     ...else_,
@@ -282,13 +285,13 @@ const name = (s: string) => [s.length, ...Buffer.from(s, 'latin1')];
 const body = (code: number[]) => [...uleb(code.length), ...code];
 
 // biome-ignore format: one line per section
-const MODULE = Uint8Array.from([
+const assemble = (pack: boolean) => Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, [1, 0x60, 3, I32, I32, I32, 1, I32]), // type 0: (i32 i32 i32) -> i32
   ...section(3, [3, 0, 0, 0]), // three functions of type 0
   ...section(5, [1, 0x00, PAGES]), // one memory, fixed
   ...section(7, [4, ...name('relax'), 0, 0, ...name('relaxNoTabs'), 0, 1, ...name('crlf'), 0, 2, ...name('mem'), 2, 0]),
-  ...section(10, [3, ...body(relax(true)), ...body(relax(false)), ...body(crlf())]),
+  ...section(10, [3, ...body(relax(true, pack)), ...body(relax(false, pack)), ...body(crlf())]),
 ]);
 
 export interface Simd {
@@ -322,12 +325,23 @@ let instance: Simd | null | undefined;
 
 /** The module, instantiated once; null where WebAssembly SIMD is not available. */
 export function simd(): Simd | null {
-  if (instance !== undefined) return instance;
-  instance = null;
+  if (instance === undefined) instance = instantiate(assemble(true));
+  return instance;
+}
+
+/**
+ * For bench/dkim.mjs only: the module with relax deciding every byte but packing none
+ * (its output is wrong), to measure the cost floor of relaxed canonicalization here.
+ */
+export function simdWithoutPacking(): Simd | null {
+  return instantiate(assemble(false));
+}
+
+function instantiate(bytes: Uint8Array): Simd | null {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   try {
-    if (!wasm?.validate(MODULE)) return null;
-    const e = new wasm.Instance(new wasm.Module(MODULE)).exports as {
+    if (!wasm?.validate(bytes)) return null;
+    const e = new wasm.Instance(new wasm.Module(bytes)).exports as {
       relax: Kernel;
       relaxNoTabs: Kernel;
       crlf: Kernel;
@@ -351,7 +365,7 @@ export function simd(): Simd | null {
         mem[HI + m * 8 + k++] = i + 8;
       }
     }
-    instance = {
+    return {
       load(input, before, after) {
         mem[IN - 1] = before;
         mem.set(input, IN);
@@ -378,7 +392,6 @@ export function simd(): Simd | null {
       },
     };
   } catch {
-    instance = null;
+    return null;
   }
-  return instance;
 }
