@@ -7,6 +7,7 @@
 // destination. Timers and the clock come in, so tests drive time.
 
 import { buildDsn, type DsnRecipient, statusOf } from './dsn.js';
+import { DueHeap } from './due-heap.js';
 import {
   type DeliveryStatus,
   pendingRecipients,
@@ -57,6 +58,13 @@ interface Entry {
   due: number;
   busy: boolean;
   writes: Promise<void>;
+  /** Bumped each time the entry is put in the due heap: an older node there is stale. */
+  version: number;
+}
+
+interface Waiting {
+  entry: Entry;
+  version: number;
 }
 
 export interface SchedulerStats {
@@ -108,6 +116,8 @@ export class DeliveryScheduler {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #entries = new Map<string, Entry>();
+  /** The entries waiting for their time (queued, not in delivery), and stale nodes. */
+  readonly #waiting = new DueHeap<Waiting>();
   readonly #destinations = new Map<string, Semaphore>();
   readonly #inFlight = new Set<Promise<void>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -145,16 +155,54 @@ export class DeliveryScheduler {
       } else e.msg.folder = msg.folder;
     }
     for (const [id, e] of this.#entries) if (!seen.has(id) && !e.busy) this.#entries.delete(id);
+    this.#rebuild();
     this.#kick();
   }
 
   #entry(msg: QueuedMessage): Entry {
-    return { msg, due: msg.status.nextAttempt ?? this.#now(), busy: false, writes: Promise.resolve() };
+    return {
+      msg,
+      due: msg.status.nextAttempt ?? this.#now(),
+      busy: false,
+      writes: Promise.resolve(),
+      version: 0,
+    };
+  }
+
+  /** Puts an entry that waits for its time in the heap (after its due time changed). */
+  #wait(e: Entry): void {
+    if (e.busy || e.msg.folder !== 'queue' || this.#entries.get(e.msg.id) !== e) return;
+    e.version++;
+    this.#waiting.push({ entry: e, version: e.version }, e.due);
+  }
+
+  #current(w: Waiting): boolean {
+    const e = w.entry;
+    return (
+      w.version === e.version && !e.busy && e.msg.folder === 'queue' && this.#entries.get(e.msg.id) === e
+    );
+  }
+
+  /** The heap made again from the entries: after a rescan or a flush, or when stale nodes pile up. */
+  #rebuild(): void {
+    this.#waiting.clear();
+    for (const e of this.#entries.values()) this.#wait(e);
+  }
+
+  /** The first waiting entry (stale nodes on top dropped), or undefined. */
+  #first(): { value: Waiting; due: number } | undefined {
+    for (;;) {
+      const top = this.#waiting.peek();
+      if (!top || this.#current(top.value)) return top;
+      this.#waiting.pop();
+    }
   }
 
   /** A message just queued: deliver it now. */
   add(msg: QueuedMessage): void {
-    this.#entries.set(msg.id, this.#entry(msg));
+    const e = this.#entry(msg);
+    this.#entries.set(msg.id, e);
+    this.#wait(e);
     this.#kick();
   }
 
@@ -162,6 +210,7 @@ export class DeliveryScheduler {
   flush(): void {
     const now = this.#now();
     for (const e of this.#entries.values()) if (!e.busy) e.due = now;
+    this.#rebuild();
     this.#kick();
   }
 
@@ -185,11 +234,8 @@ export class DeliveryScheduler {
   async idle(): Promise<void> {
     for (;;) {
       while (this.#inFlight.size) await Promise.all([...this.#inFlight]);
-      const now = this.#now();
-      const due = [...this.#entries.values()].some(
-        (e) => !e.busy && e.msg.folder === 'queue' && e.due <= now,
-      );
-      if (!due || this.#stopped) return;
+      const first = this.#first();
+      if (!first || first.due > this.#now() || this.#stopped) return;
       this.#kick();
     }
   }
@@ -207,20 +253,25 @@ export class DeliveryScheduler {
     this.#timer = undefined;
     const now = this.#now();
     const limit = this.#o.concurrency ?? 20;
-    const due = [...this.#entries.values()]
-      .filter((e) => !e.busy && e.msg.folder === 'queue')
-      .sort((a, b) => a.due - b.due);
+    // Nodes go stale as entries are delivered, held or rescheduled; past twice the queue,
+    // the heap is made again so that it stays in proportion to what is queued.
+    if (this.#waiting.size > 2 * this.#entries.size + 1024) this.#rebuild();
     let next: number | undefined;
-    for (const e of due) {
-      if (e.due > now) {
-        next = e.due;
+    for (;;) {
+      const first = this.#first();
+      if (!first) break;
+      if (first.due > now) {
+        next = first.due;
         break;
       }
       if (this.#inFlight.size >= limit) break;
+      this.#waiting.pop();
+      const e = first.value.entry;
       e.busy = true;
       const p = this.#attempt(e).finally(() => {
         e.busy = false;
         this.#inFlight.delete(p);
+        this.#wait(e);
         this.#kick();
       });
       this.#inFlight.add(p);

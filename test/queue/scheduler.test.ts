@@ -10,6 +10,7 @@ import {
   DeliveryScheduler,
   MailQueue,
   type QueueEnvelope,
+  type RouteHost,
   type RouteResult,
   type SchedulerOptions,
   type TransportRequest as SourceRequest,
@@ -270,6 +271,37 @@ describe('the delivery scheduler', () => {
     await again.idle();
     expect(calls).toBe(1);
     await again.stop();
+  });
+
+  it('retries a backlog each at its own time, none twice, and flush brings all forward', async () => {
+    const tried = new Map<string, number>();
+    const { queue, sched, advance } = await setup(
+      async (req) => {
+        const to = req.recipients[0] as string;
+        tried.set(to, (tried.get(to) ?? 0) + 1);
+        // The first try of each is refused; r0..r99 are refused once more.
+        const refuse =
+          tried.get(to) === 1 || (tried.get(to) === 2 && Number(to.slice(1, to.indexOf('@'))) < 100);
+        return refuse ? { kind: 'refused', reply: { code: 451, text: 'later' } } : ok(req);
+      },
+      { route: async () => ({ kind: 'hosts', hosts: [twoHosts.hosts[0] as RouteHost] }) },
+    );
+    for (let i = 0; i < 300; i++)
+      sched.add(await queue.enqueue(envelope('a@example.org', `r${i}@example.net`), MESSAGE));
+    await sched.idle();
+    expect(tried.size).toBe(300);
+    expect(sched.stats()).toMatchObject({ queued: 300, deferred: 300 });
+    // Not yet due: nothing is tried again.
+    await advance(999);
+    expect([...tried.values()].every((n) => n === 1)).toBe(true);
+    await advance(1);
+    expect(sched.stats()).toMatchObject({ queued: 100, delivered: 200 });
+    // The hundred left wait their 2 s; a flush sends them now, each once.
+    sched.flush();
+    await sched.idle();
+    expect(sched.stats()).toMatchObject({ queued: 0, delivered: 300 });
+    expect([...tried.values()].reduce((a, b) => a + b, 0)).toBe(300 + 300 + 100);
+    expect(await queue.list()).toEqual([]);
   });
 
   it('keeps to the per-destination and overall concurrency limits', async () => {
