@@ -2,17 +2,22 @@
 // into the relay, the relay spools every message on disk (file and directory fsynced before
 // the 250) and delivers it to Postfix's smtp-sink on loopback. The clock runs from the start
 // of smtp-source until the sink has counted every message (`smtp-sink -c` prints running
-// counters). Three relays, alternating, in the same run:
-//   poste        `poste relay` (group commit: concurrent commits share directory fsyncs)
-//   poste-nogc   `poste relay --no-group-commit` (one directory fsync per commit)
+// counters). Five relays, alternating, in the same run:
+//   poste        `poste relay --connection-cache 0` (group commit: concurrent commits share
+//                directory fsyncs; one SMTP connection per message delivered)
+//   poste-nogc   the same with --no-group-commit (one directory fsync per commit)
 //   smtp-server  a peer written here: node's smtp-server receives, writes the envelope and
 //                the message to incoming/, fsyncs it, renames it into queue/ and fsyncs
 //                queue/ before the 250 (what poste does), then nodemailer relays it to the
-//                sink, and the file is unlinked (and queue/ fsynced) after the sink's 250.
-// Both relays open one SMTP connection per message and keep the same number of deliveries
-// in flight (--per-destination, poste's default 5). Also printed: the acceptance rate (until
-// smtp-source is done). Every child is stopped by its
-// PID whatever happens; everything is on loopback.
+//                sink (one connection per message), and the file is unlinked (and queue/
+//                fsynced) after the sink's 250.
+//   poste-reuse  `poste relay` as it runs by default: a connection waits 5 s for the next
+//                message to the same host
+//   smtp-server-pool  the peer with nodemailer's pool (connections reused, as many as the
+//                deliveries in flight, 100 messages each, as poste's)
+// All keep the same number of deliveries in flight (--per-destination, poste's default 5).
+// Also printed: the acceptance rate (until smtp-source is done). Every child is stopped by
+// its PID whatever happens; everything is on loopback.
 //
 //   npm run build && node bench/queue.mjs [--messages 2000] [--sessions 20] [--size 2000]
 //                                         [--runs 2] [--per-destination 5]
@@ -44,7 +49,7 @@ if (process.argv[2] === '--serve-peer') {
   await main();
 }
 
-async function servePeer([portText, dir, sinkPortText, perDestText]) {
+async function servePeer([portText, dir, sinkPortText, perDestText, poolText]) {
   const { SMTPServer } = await import('smtp-server');
   const nodemailer = (await import('nodemailer')).default;
   const [port, sinkPort, perDest] = [Number(portText), Number(sinkPortText), Number(perDestText)];
@@ -57,12 +62,13 @@ async function servePeer([portText, dir, sinkPortText, perDestText]) {
       closeSync(fd);
     }
   };
-  // One connection per message, like poste's relay (no pool).
+  // One connection per message, or a pool of them (as many as deliveries in flight).
   const transport = nodemailer.createTransport({
     host: HOST,
     port: sinkPort,
     secure: false,
     name: 'peer.test',
+    ...(poolText === 'pool' ? { pool: true, maxConnections: perDest, maxMessages: 100 } : {}),
   });
   let free = perDest;
   const waiting = [];
@@ -255,8 +261,16 @@ async function main() {
   async function startRelay(kind, dir, sinkPort) {
     const port = await freePort();
     let args;
-    if (kind === 'smtp-server')
-      args = [self, '--serve-peer', String(port), dir, String(sinkPort), String(PER_DEST)];
+    if (kind.startsWith('smtp-server'))
+      args = [
+        self,
+        '--serve-peer',
+        String(port),
+        dir,
+        String(sinkPort),
+        String(PER_DEST),
+        kind === 'smtp-server-pool' ? 'pool' : 'single',
+      ];
     else {
       args = [
         bin,
@@ -277,6 +291,7 @@ async function main() {
         '1s',
       ];
       if (kind === 'poste-nogc') args.push('--no-group-commit');
+      if (kind !== 'poste-reuse') args.push('--connection-cache', '0');
     }
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore'] });
     children.add(child);
@@ -362,7 +377,7 @@ async function main() {
     return n;
   }
 
-  const kinds = ['poste', 'poste-nogc', 'smtp-server'];
+  const kinds = ['poste', 'poste-nogc', 'smtp-server', 'poste-reuse', 'smtp-server-pool'];
   const results = Object.fromEntries(kinds.map((k) => [k, []]));
   console.log(
     `smtp-source -s ${SESSIONS} -m ${MESSAGES} -d -l ${SIZE} → relay (spool fsynced) → smtp-sink; ` +
@@ -383,7 +398,7 @@ async function main() {
           const r = { e2e: MESSAGES / t.delivered, accept: MESSAGES / t.accepted };
           results[kind].push(r);
           console.log(
-            `  run ${run + 1} ${kind.padEnd(12)} ${r.e2e.toFixed(0).padStart(5)} messages/s end to end ` +
+            `  run ${run + 1} ${kind.padEnd(16)} ${r.e2e.toFixed(0).padStart(5)} messages/s end to end ` +
               `(accepted at ${r.accept.toFixed(0)}/s)`,
           );
         } finally {
@@ -399,10 +414,16 @@ async function main() {
   }
   const best = Object.fromEntries(kinds.map((k) => [k, Math.max(...results[k].map((r) => r.e2e))]));
   console.log('\nbest of runs, messages/s end to end:');
-  for (const k of kinds) console.log(`  ${k.padEnd(12)} ${best[k].toFixed(0)}`);
+  for (const k of kinds) console.log(`  ${k.padEnd(16)} ${best[k].toFixed(0)}`);
   console.log(`poste / smtp-server:                   ${(best.poste / best['smtp-server']).toFixed(2)}`);
   console.log(
     `poste-nogc / smtp-server:              ${(best['poste-nogc'] / best['smtp-server']).toFixed(2)}`,
   );
   console.log(`group commit on / off (poste / nogc):  ${(best.poste / best['poste-nogc']).toFixed(2)}`);
+  console.log(
+    `connections reused (poste-reuse / smtp-server-pool): ${(best['poste-reuse'] / best['smtp-server-pool']).toFixed(2)}`,
+  );
+  console.log(
+    `connection cache on / off (poste-reuse / poste): ${(best['poste-reuse'] / best.poste).toFixed(2)}`,
+  );
 }

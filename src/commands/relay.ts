@@ -50,6 +50,10 @@ export default class Relay extends PosteCommand {
     }),
     concurrency: Flags.integer({ description: 'messages in delivery at once', default: 20 }),
     'per-destination': Flags.integer({ description: 'SMTP transactions at once per domain', default: 5 }),
+    'connection-cache': Flags.string({
+      description: 'how long a connection waits for another message to the same host (0: one per message)',
+      default: '5s',
+    }),
     'min-free': Flags.integer({ description: 'MiB of free disk under which new mail gets 452', default: 64 }),
     'max-size': Flags.integer({ description: 'message size in octets (SIZE), then 552', default: 52428800 }),
     'no-group-commit': Flags.boolean({

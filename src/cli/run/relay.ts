@@ -35,6 +35,7 @@ export interface RelayInput {
     'delay-warning': string;
     concurrency: number | string;
     'per-destination': number | string;
+    'connection-cache'?: string | undefined;
     'min-free': number | string;
     'max-size': number | string;
     'no-group-commit'?: boolean | undefined;
@@ -123,6 +124,7 @@ export async function runRelay({ flags }: RelayInput): Promise<void> {
       policy,
       concurrency: integer('concurrency', flags.concurrency, 1),
       perDestination: integer('per-destination', flags['per-destination'], 1),
+      connectionCacheMs: parseDuration('connection-cache', flags['connection-cache'] ?? '5s'),
       minFreeBytes: integer('min-free', flags['min-free'], 0) * 1024 * 1024,
       maxMessageSize: integer('max-size', flags['max-size'], 1),
       groupCommit: flags['no-group-commit'] !== true,

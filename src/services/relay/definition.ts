@@ -29,6 +29,7 @@ export interface RelayConfig {
   delayWarning: number;
   concurrency: number;
   perDestination: number;
+  connectionCache: number;
   minFree: number;
   maxSize: number;
   groupCommit: boolean;
@@ -63,6 +64,11 @@ const schema: Schema = {
   delayWarning: { type: 'duration', doc: 'when the sender is told of a delay (0: never)', default: '4h' },
   concurrency: { type: 'integer', doc: 'messages in delivery at once', default: 20, min: 1 },
   perDestination: { type: 'integer', doc: 'SMTP transactions at once per domain', default: 5, min: 1 },
+  connectionCache: {
+    type: 'duration',
+    doc: 'how long a connection waits for another message to the same host (0: one per message)',
+    default: '5s',
+  },
   minFree: { type: 'integer', doc: 'MiB of free disk under which new mail gets 452', default: 64, min: 0 },
   maxSize: { type: 'integer', doc: 'largest message in octets (SIZE), then 552', default: 52428800, min: 1 },
   groupCommit: {
@@ -139,6 +145,7 @@ export const relayService: ServiceDefinition<RelayConfig> = {
       },
       concurrency: config.concurrency,
       perDestination: config.perDestination,
+      connectionCacheMs: config.connectionCache,
       minFreeBytes: config.minFree * 1024 * 1024,
       maxMessageSize: config.maxSize,
       groupCommit: config.groupCommit,
@@ -170,7 +177,16 @@ export const relayService: ServiceDefinition<RelayConfig> = {
     const address = relay.server.address;
     return {
       listeners: { smtp: { host: address.host, port: address.port, protocol: 'smtp' } },
-      state: () => ({ ...relay.scheduler.stats(), sessions: relay.server.sessions }),
+      state: () => {
+        const c = relay.transport.stats();
+        return {
+          ...relay.scheduler.stats(),
+          sessions: relay.server.sessions,
+          connectionsOpened: c.opened,
+          connectionsReused: c.reused,
+          connectionsWaiting: c.waiting,
+        };
+      },
       async close() {
         clearInterval(timer);
         process.off('SIGHUP', rescan);

@@ -22,7 +22,7 @@ import type { Store } from '../../store/index.js';
 import type { Logger } from '../log.js';
 import { type SmtpServer, startSmtpServer } from '../smtp-server/index.js';
 import type { TlsFiles } from '../tls-files.js';
-import { smtpTransport } from './transport.js';
+import { type SmtpTransport, smtpTransport } from './transport.js';
 
 export interface RelayOptions {
   spool: string;
@@ -49,6 +49,8 @@ export interface RelayOptions {
   /** Outbound: STARTTLS when offered (default) or never. */
   outboundTls?: 'opportunistic' | 'none';
   timeoutMs?: number;
+  /** How long a connection waits for another message to the same host (default 5 s; 0: not kept). */
+  connectionCacheMs?: number;
   /**
    * Hosted domains and their aliases: a recipient of a hosted domain is expanded (forwards
    * to their targets, loops refused), and one that resolves to nobody is refused at RCPT.
@@ -61,6 +63,7 @@ export interface Relay {
   server: SmtpServer;
   queue: MailQueue;
   scheduler: DeliveryScheduler;
+  transport: SmtpTransport;
   close(): Promise<void>;
 }
 
@@ -77,14 +80,16 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   });
   const swept = await queue.open();
   if (swept.incoming || swept.orphanStatus) log('recovered', swept);
+  const transport = smtpTransport({
+    hostname,
+    tls: o.outboundTls ?? 'opportunistic',
+    timeoutMs: o.timeoutMs ?? 300_000,
+    ...(o.connectionCacheMs === undefined ? {} : { keepMs: o.connectionCacheMs }),
+  });
   const scheduler = new DeliveryScheduler({
     queue,
     hostname,
-    transport: smtpTransport({
-      hostname,
-      tls: o.outboundTls ?? 'opportunistic',
-      timeoutMs: o.timeoutMs ?? 300_000,
-    }),
+    transport,
     route: mxRouter({
       resolver: o.resolver,
       port: o.deliveryPort ?? 25,
@@ -203,9 +208,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     server,
     queue,
     scheduler,
+    transport,
     async close() {
       await server.close();
       await scheduler.stop();
+      await transport.close();
     },
   };
 }

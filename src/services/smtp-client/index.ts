@@ -97,118 +97,193 @@ function lines(
   }
 }
 
-/** Runs the client session over a transport; returns once the session is over. */
-async function runSession(
-  o: DeliverOptions,
-  client: ClientSession,
-  io: {
-    write(d: Uint8Array): void | Promise<void>;
-    starttls(): Promise<void>;
-    end(): void;
-  },
-): Promise<{
-  feed(d: Uint8Array): Promise<void>;
-  closed(): Promise<void>;
-  outcome: DeliverOutcome;
-  done: Promise<void>;
-  error(): Error | undefined;
-}> {
-  const outcome: DeliverOutcome = { tls: client.tls, downconverted: false };
-  const masked = { auth: false };
-  let body: Prepared | undefined;
-  let finished = false;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => {
-    resolveDone = r;
-  });
-  const write = async (d: Uint8Array, isBody = false) => {
-    if (!isBody) lines(d, 'C', o.transcript, masked);
-    await io.write(d);
-  };
-  const act = async (actions: ClientAction[]): Promise<void> => {
+/** What one transaction sends. */
+export interface Envelope {
+  from: Address | null;
+  recipients: Address[];
+  message: Uint8Array | MessageSource;
+  /** As DeliverOptions.onResult. */
+  onResult?: (result: TransactionResult) => void;
+}
+
+interface Current {
+  envelope: Envelope;
+  body: Prepared;
+  resolve: (o: DeliverOutcome) => void;
+}
+
+interface Io {
+  write(d: Uint8Array): void | Promise<void>;
+  starttls(): Promise<void>;
+  end(): void;
+}
+
+/**
+ * The client session run over a transport: the greeting, EHLO, TLS and AUTH up to `ready`,
+ * then one transaction after another (`send`), until `quit` or the end of the connection.
+ * Actions are run in order, one step at a time; a failure of the transport (a TLS
+ * handshake, a write) ends the conversation with that error.
+ */
+class Conversation {
+  readonly done: Promise<void>;
+  /** Resolves with the server's extensions once ready, or undefined if the session ended first. */
+  readonly ready: Promise<Extensions | undefined>;
+  tls: boolean;
+  /** Why the session ended, when it failed. */
+  failure: ClientFailure | undefined;
+  error: Error | undefined;
+  finished = false;
+  transactions = 0;
+  readonly #o: Pick<DeliverOptions, 'transcript'>;
+  readonly #client: ClientSession;
+  readonly #io: Io;
+  readonly #masked = { auth: false };
+  #extensions: Extensions | undefined;
+  #current: Current | undefined;
+  #chain = Promise.resolve();
+  #resolveDone!: () => void;
+  #resolveReady!: (e: Extensions | undefined) => void;
+
+  constructor(o: Pick<DeliverOptions, 'transcript'>, client: ClientSession, io: Io) {
+    this.#o = o;
+    this.#client = client;
+    this.#io = io;
+    this.tls = client.tls;
+    this.done = new Promise<void>((r) => {
+      this.#resolveDone = r;
+    });
+    this.ready = new Promise((r) => {
+      this.#resolveReady = r;
+    });
+  }
+
+  /** Another transaction may start: ready, none in progress, the connection open. */
+  get idle(): boolean {
+    return this.#extensions !== undefined && !this.#current && !this.finished;
+  }
+
+  feed(d: Uint8Array): Promise<void> {
+    lines(d, 'S', this.#o.transcript, this.#masked);
+    return this.#queue(() => this.#act(this.#client.receive(d)));
+  }
+
+  closed(): Promise<void> {
+    return this.#queue(async () => {
+      if (!this.finished) {
+        await this.#act(this.#client.closed());
+        this.#finish();
+      }
+    });
+  }
+
+  /** Sends one message (after `ready`); resolves with its outcome. */
+  async send(envelope: Envelope): Promise<DeliverOutcome> {
+    const ext = this.#extensions;
+    if (!ext || this.#current || this.finished) throw new Error('the connection is not ready for a message');
+    const body = await prepare(envelope.message, ext);
+    if (this.finished) return { failure: this.#ended(), tls: this.tls, downconverted: body.converted };
+    return new Promise<DeliverOutcome>((resolve) => {
+      this.#current = { envelope, body, resolve };
+      this.transactions++;
+      void this.#queue(() =>
+        this.#act(
+          this.#client.send({
+            from: envelope.from,
+            recipients: envelope.recipients,
+            size: body.size,
+            eightBit: body.eightBit,
+            utf8Header: body.utf8,
+          }),
+        ),
+      );
+    });
+  }
+
+  /** Says QUIT; `done` resolves when the server has closed. */
+  quit(): Promise<void> {
+    return this.#queue(() => this.#act(this.#client.quit()));
+  }
+
+  async #write(d: Uint8Array, isBody = false): Promise<void> {
+    if (!isBody) lines(d, 'C', this.#o.transcript, this.#masked);
+    await this.#io.write(d);
+  }
+
+  async #act(actions: ClientAction[]): Promise<void> {
     for (const a of actions) {
       switch (a.type) {
         case 'write':
-          await write(a.data);
+          await this.#write(a.data);
           break;
         case 'starttls':
-          await io.starttls();
-          outcome.tls = true;
-          await act(client.tlsStarted());
+          await this.#io.starttls();
+          this.tls = true;
+          await this.#act(this.#client.tlsStarted());
           break;
-        case 'ready': {
-          body = await prepare(o.message, a.extensions);
-          outcome.downconverted = body.converted;
-          await act(
-            client.send({
-              from: o.from,
-              recipients: o.recipients,
-              size: body.size,
-              eightBit: body.eightBit,
-              utf8Header: body.utf8,
-            }),
-          );
+        case 'ready':
+          this.#extensions = a.extensions;
+          this.#resolveReady(a.extensions);
           break;
-        }
         case 'body': {
-          const b = body as Prepared;
-          o.transcript?.('C', `<message, ${b.size} octets>`);
+          const b = (this.#current as Current).body;
+          this.#o.transcript?.('C', `<message, ${b.size} octets>`);
           // Each chunk is written once the one before has gone to the socket.
-          if (b.body instanceof Uint8Array) await write(client.body(b.body), true);
-          else for await (const chunk of b.body.chunks()) await write(client.body(chunk), true);
-          await write(client.endBody(), true);
+          if (b.body instanceof Uint8Array) await this.#write(this.#client.body(b.body), true);
+          else for await (const chunk of b.body.chunks()) await this.#write(this.#client.body(chunk), true);
+          await this.#write(this.#client.endBody(), true);
           break;
         }
-        case 'result':
-          outcome.result = a.result;
-          o.onResult?.(a.result);
-          await act(client.quit());
+        case 'result': {
+          const cur = this.#current;
+          this.#current = undefined;
+          cur?.envelope.onResult?.(a.result);
+          cur?.resolve({ result: a.result, tls: this.tls, downconverted: cur.body.converted });
           break;
-        case 'failed':
-          outcome.failure = a.failure;
-          if (a.failure.stage === 'mail') await act(client.quit());
-          break;
-        case 'close':
-          if (!finished) {
-            finished = true;
-            io.end();
-            resolveDone();
+        }
+        case 'failed': {
+          // A transaction refused before it began (SIZE, SMTPUTF8, 8BITMIME) leaves the
+          // session as it was; any other failure ends it.
+          if (a.failure.stage !== 'mail') {
+            this.failure = a.failure;
+            this.#resolveReady(undefined);
           }
+          const cur = this.#current;
+          this.#current = undefined;
+          cur?.resolve({ failure: a.failure, tls: this.tls, downconverted: cur.body.converted });
+          break;
+        }
+        case 'close':
+          this.#io.end();
+          this.#finish();
           break;
       }
     }
-  };
-  let chain = Promise.resolve();
-  let error: Error | undefined;
-  // A failure of the transport (TLS handshake, a write) ends the session with that error.
-  const queue = (step: () => Promise<void>) => {
-    chain = chain.then(step).catch((err: Error) => {
-      error ??= err;
-      if (!finished) {
-        finished = true;
-        io.end();
-        resolveDone();
-      }
+  }
+
+  #ended(): ClientFailure {
+    return (
+      this.failure ?? { stage: 'protocol', message: 'connection closed by the server', permanent: false }
+    );
+  }
+
+  #finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.#resolveReady(undefined);
+    const cur = this.#current;
+    this.#current = undefined;
+    cur?.resolve({ failure: this.#ended(), tls: this.tls, downconverted: cur.body.converted });
+    this.#resolveDone();
+  }
+
+  #queue(step: () => Promise<void>): Promise<void> {
+    this.#chain = this.#chain.then(step).catch((err: Error) => {
+      this.error ??= err;
+      if (!this.finished) this.#io.end();
+      this.#finish();
     });
-    return chain;
-  };
-  return {
-    outcome,
-    done,
-    error: () => error,
-    feed: (d) => {
-      lines(d, 'S', o.transcript, masked);
-      return queue(() => act(client.receive(d)));
-    },
-    closed: () =>
-      queue(async () => {
-        if (!finished) {
-          await act(client.closed());
-          finished = true;
-          resolveDone();
-        }
-      }),
-  };
+    return this.#chain;
+  }
 }
 
 export class ConnectError extends Error {
@@ -220,8 +295,31 @@ export class ConnectError extends Error {
   }
 }
 
-/** Delivers one message. Connection trouble throws a ConnectError; SMTP outcomes are values. */
-export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
+export type ConnectOptions = Omit<DeliverOptions, 'from' | 'recipients' | 'message' | 'onResult'>;
+
+/** An SMTP session ready for messages, one after another (RFC 5321 §3.3: a new MAIL ends none). */
+export interface SmtpConnection {
+  /** Ready for another message: none in progress, the server still there. */
+  readonly idle: boolean;
+  readonly tls: boolean;
+  /** Transactions begun on this connection. */
+  readonly transactions: number;
+  send(envelope: Envelope): Promise<DeliverOutcome>;
+  /** Says QUIT and resolves once the connection is closed. */
+  quit(): Promise<void>;
+  /** Resolves when the connection has closed, for whatever reason (the server's timeout). */
+  readonly closed: Promise<void>;
+  /** Whether the open connection keeps the process alive (not while it waits in a pool). */
+  hold(on: boolean): void;
+}
+
+/**
+ * Connects and runs the session up to the first transaction. A session refused before that
+ * (the greeting, EHLO, STARTTLS, AUTH) is a failure; connection trouble throws a ConnectError.
+ */
+export async function openConnection(
+  o: ConnectOptions,
+): Promise<{ connection: SmtpConnection } | { failure: ClientFailure; tls: boolean }> {
   const verify = o.verifyCertificate ?? o.tls !== 'opportunistic';
   const tlsOptions = (socket?: net.Socket): tls.ConnectionOptions => ({
     ...(socket ? { socket, host: o.host } : { host: o.host, port: o.port }),
@@ -246,7 +344,8 @@ export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
   const client = new ClientSession({ hostname: o.hostname, tls: o.tls, auth: o.auth });
   let onData: (d: Buffer) => void = () => {};
   let tlsError: Error | undefined;
-  const session = await runSession(o, client, {
+  let failure: Error | undefined;
+  const conv = new Conversation(o, client, {
     write: (d) =>
       new Promise<void>((resolve) => {
         if (sock.destroyed) resolve();
@@ -265,28 +364,71 @@ export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
       }),
     end: () => sock.end(),
   });
-  let failure: Error | undefined;
   function attach(s: net.Socket): void {
     s.on('data', onData);
-    s.on('close', () => void session.closed());
+    s.on('close', () => void conv.closed());
     s.on('error', (err) => {
       failure ??= err;
     });
     if (o.timeoutMs) s.setTimeout(o.timeoutMs, () => s.destroy(new Error('timeout')));
   }
-  onData = (d) => void session.feed(d);
+  onData = (d) => void conv.feed(d);
   attach(sock);
-  await session.done;
-  sock.destroy();
-  const err = session.error();
-  if (err instanceof ConnectError) throw err;
-  if (err) failure ??= err;
-  if (tlsError)
-    throw new ConnectError('ETLS', `TLS with ${o.host}: ${tlsError.message}`, { cause: tlsError });
-  if (!session.outcome.result && !session.outcome.failure && failure) {
-    throw new ConnectError('ECONNECT', `${o.host}:${o.port}: ${failure.message}`, { cause: failure });
+  const closed = conv.done.then(() => {
+    sock.destroy();
+  });
+  /** After the end: connection trouble as a ConnectError, as the session saw it. */
+  const trouble = (outcome: { result?: unknown; failure?: unknown }): void => {
+    const err = conv.error;
+    if (err instanceof ConnectError) throw err;
+    if (err) failure ??= err;
+    if (tlsError)
+      throw new ConnectError('ETLS', `TLS with ${o.host}: ${tlsError.message}`, { cause: tlsError });
+    if (!outcome.result && !outcome.failure && failure)
+      throw new ConnectError('ECONNECT', `${o.host}:${o.port}: ${failure.message}`, { cause: failure });
+  };
+  if (!(await conv.ready)) {
+    await closed;
+    trouble({ failure: conv.failure });
+    return {
+      failure: conv.failure ?? { stage: 'protocol', message: 'the session ended', permanent: false },
+      tls: conv.tls,
+    };
   }
-  return session.outcome;
+  const connection: SmtpConnection & { trouble: typeof trouble } = {
+    get idle() {
+      return conv.idle && !sock.destroyed;
+    },
+    get tls() {
+      return conv.tls;
+    },
+    get transactions() {
+      return conv.transactions;
+    },
+    send: (envelope) => conv.send(envelope),
+    quit: async () => {
+      await conv.quit();
+      await closed;
+    },
+    closed,
+    hold: (on) => {
+      if (on) sock.ref();
+      else sock.unref();
+    },
+    trouble,
+  };
+  return { connection };
+}
+
+/** Delivers one message. Connection trouble throws a ConnectError; SMTP outcomes are values. */
+export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
+  const opened = await openConnection(o);
+  if ('failure' in opened) return { failure: opened.failure, tls: opened.tls, downconverted: false };
+  const c = opened.connection as SmtpConnection & { trouble(outcome: DeliverOutcome): void };
+  const outcome = await c.send(o);
+  await c.quit();
+  c.trouble(outcome);
+  return outcome;
 }
 
 /** The session `deliver` would have, against a server that accepts everything. */
@@ -299,7 +441,6 @@ export async function dryRun(o: DeliverOptions): Promise<DeliverOutcome> {
     authWithoutTls: true,
   });
   const client = new ClientSession({ hostname: o.hostname, tls: o.tls, auth: o.auth });
-  let session: Awaited<ReturnType<typeof runSession>> | undefined;
   const toClient: Uint8Array[] = [];
   const handler = {
     write: (d: Uint8Array) => void toClient.push(d),
@@ -310,9 +451,9 @@ export async function dryRun(o: DeliverOptions): Promise<DeliverOutcome> {
   const pump = async (actions: ServerAction[]) => {
     await drive(server, actions, handler);
     // Not awaited: the client's feed queue runs each reply after the action that caused it.
-    while (toClient.length) void session?.feed(toClient.shift() as Uint8Array);
+    while (toClient.length) void conv.feed(toClient.shift() as Uint8Array);
   };
-  session = await runSession(o, client, {
+  const conv: Conversation = new Conversation(o, client, {
     write: (d) => pump(server.feed(d)),
     starttls: async () => {
       o.transcript?.('C', '<TLS handshake>');
@@ -320,6 +461,10 @@ export async function dryRun(o: DeliverOptions): Promise<DeliverOutcome> {
     end: () => {},
   });
   await pump(server.greet());
-  await session.done;
-  return session.outcome;
+  if (!(await conv.ready))
+    return { tls: conv.tls, downconverted: false, ...(conv.failure ? { failure: conv.failure } : {}) };
+  const outcome = await conv.send(o);
+  await conv.quit();
+  await conv.done;
+  return outcome;
 }
