@@ -33,6 +33,9 @@ export interface MailQueueOptions {
 
 export type QueueFolder = 'queue' | 'hold';
 
+/** The envelope line is read up to this length; a file without one by then is corrupt. */
+const MAX_ENVELOPE = 1 << 20;
+
 export interface QueuedMessage {
   id: string;
   folder: QueueFolder;
@@ -229,12 +232,19 @@ export class MailQueue {
     const fh = await open(this.#path(folder, id), 'r');
     try {
       const size = (await fh.stat()).size;
-      const buf = Buffer.alloc(Math.min(size, 1 << 20));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      const nl = buf.subarray(0, bytesRead).indexOf(10);
-      if (nl < 0) throw new SpoolFormatError('no envelope line');
-      const envelope = parseEnvelope(buf.subarray(0, nl).toString('utf8'));
-      return { envelope, offset: nl + 1, size: size - nl - 1 };
+      // The envelope line is short but for long recipient lists: read 4 KiB first, then
+      // more, rather than a megabyte of every message (a rescan reads them all).
+      const max = Math.min(size, MAX_ENVELOPE);
+      for (let want = Math.min(max, 4096); ; want = Math.min(max, want * 8)) {
+        const buf = Buffer.allocUnsafe(want);
+        const { bytesRead } = await fh.read(buf, 0, want, 0);
+        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) {
+          const envelope = parseEnvelope(buf.subarray(0, nl).toString('utf8'));
+          return { envelope, offset: nl + 1, size: size - nl - 1 };
+        }
+        if (bytesRead < want || want >= max) throw new SpoolFormatError('no envelope line');
+      }
     } finally {
       await fh.close();
     }
@@ -261,21 +271,40 @@ export class MailQueue {
    */
   async list(onCorrupt?: (id: string, reason: string) => void): Promise<QueuedMessage[]> {
     const out: QueuedMessage[] = [];
-    for (const folder of ['queue', 'hold'] as const) {
-      for (const id of (await readdir(join(this.dir, folder))).sort()) {
-        if (!isQueueId(id)) continue;
-        try {
-          const { envelope, size } = await this.#head(folder, id);
-          out.push({ id, folder, envelope, status: await this.#status(id, envelope), size });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // delivered meanwhile
-          if (!(e instanceof SpoolFormatError) && !(e instanceof SyntaxError)) throw e;
-          await rename(this.#path(folder, id), this.#path('corrupt', id)).catch(() => {});
-          onCorrupt?.(id, (e as Error).message);
-        }
-      }
+    for (const { id, folder } of await this.ids()) {
+      const m = await this.load(id, folder, onCorrupt);
+      if (m) out.push(m);
     }
+    return out;
+  }
+
+  /** The id and folder of every message, oldest first: the directories alone, no file read. */
+  async ids(): Promise<{ id: string; folder: QueueFolder }[]> {
+    const out: { id: string; folder: QueueFolder }[] = [];
+    for (const folder of ['queue', 'hold'] as const)
+      for (const id of await readdir(join(this.dir, folder))) if (isQueueId(id)) out.push({ id, folder });
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * One message as `list` reads it: undefined when it is gone (delivered meanwhile) or
+   * corrupt (then moved to corrupt/ and reported through `onCorrupt`).
+   */
+  async load(
+    id: string,
+    folder: QueueFolder,
+    onCorrupt?: (id: string, reason: string) => void,
+  ): Promise<QueuedMessage | undefined> {
+    try {
+      const { envelope, size } = await this.#head(folder, id);
+      return { id, folder, envelope, status: await this.#status(id, envelope), size };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (!(e instanceof SpoolFormatError) && !(e instanceof SyntaxError)) throw e;
+      await rename(this.#path(folder, id), this.#path('corrupt', id)).catch(() => {});
+      onCorrupt?.(id, (e as Error).message);
+      return undefined;
+    }
   }
 
   /**

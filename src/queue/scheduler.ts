@@ -140,21 +140,32 @@ export class DeliveryScheduler {
     await this.rescan();
   }
 
-  /** Re-reads the spool: messages held, released or deleted by `poste queue` are noticed. */
+  /**
+   * Re-reads the spool: messages held, released or deleted by `poste queue` are noticed.
+   * Only new files are read: the status of those known is ours (we write it), so for them
+   * the folder the directory listing gives is all that can have changed.
+   */
   async rescan(): Promise<void> {
-    const list = await this.#o.queue.list((id, reason) => this.#log('corrupt', { id, reason }));
+    const onCorrupt = (id: string, reason: string) => this.#log('corrupt', { id, reason });
+    // Those added while the directories are read are not in the listing, and stay.
+    const known = new Set(this.#entries.keys());
     const seen = new Set<string>();
-    for (const msg of list) {
-      seen.add(msg.id);
-      const e = this.#entries.get(msg.id);
-      if (!e) this.#entries.set(msg.id, this.#entry(msg));
-      else if (!e.busy) {
-        e.msg.folder = msg.folder;
-        e.msg.status = msg.status;
-        e.due = msg.status.nextAttempt ?? this.#now();
-      } else e.msg.folder = msg.folder;
+    for (const { id, folder } of await this.#o.queue.ids()) {
+      const e = this.#entries.get(id);
+      if (e) {
+        seen.add(id);
+        e.msg.folder = folder;
+        continue;
+      }
+      const msg = await this.#o.queue.load(id, folder, onCorrupt);
+      if (!msg || this.#entries.has(id)) continue; // gone, corrupt, or added meanwhile
+      seen.add(id);
+      this.#entries.set(id, this.#entry(msg));
     }
-    for (const [id, e] of this.#entries) if (!seen.has(id) && !e.busy) this.#entries.delete(id);
+    for (const id of known) {
+      const e = this.#entries.get(id);
+      if (e && !seen.has(id) && !e.busy) this.#entries.delete(id);
+    }
     this.#rebuild();
     this.#kick();
   }

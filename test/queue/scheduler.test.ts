@@ -304,6 +304,45 @@ describe('the delivery scheduler', () => {
     expect(await queue.list()).toEqual([]);
   });
 
+  it('notices at a rescan what was held, released, deleted or spooled by another process', async () => {
+    const tried: string[] = [];
+    const { queue, sched, advance } = await setup(
+      async (req) => {
+        tried.push(req.recipients[0] as string);
+        return tried.filter((t) => t === req.recipients[0]).length === 1
+          ? { kind: 'refused', reply: { code: 451, text: 'later' } }
+          : ok(req);
+      },
+      { route: async () => ({ kind: 'hosts', hosts: [twoHosts.hosts[0] as RouteHost] }) },
+    );
+    const a = await queue.enqueue(envelope('a@example.org', 'a@example.net'), MESSAGE);
+    const b = await queue.enqueue(envelope('a@example.org', 'b@example.net'), MESSAGE);
+    sched.add(a);
+    sched.add(b);
+    await sched.idle();
+    expect(sched.stats()).toMatchObject({ queued: 2, held: 0 });
+    await queue.hold(a.id);
+    await queue.remove(b.id);
+    // Spooled by another process (the relay's previous run, say): not known yet.
+    const other = new MailQueue(dir, { fsync: false });
+    const c = await other.enqueue(envelope('a@example.org', 'c@example.net'), MESSAGE);
+    await sched.rescan();
+    await sched.idle();
+    expect(sched.stats()).toMatchObject({ queued: 1, held: 1 });
+    expect(tried).toEqual(['a@example.net', 'b@example.net', 'c@example.net']);
+    await advance(2000);
+    expect(tried.at(-1)).toBe('c@example.net');
+    expect(sched.stats()).toMatchObject({ queued: 0, held: 1 });
+    await queue.release(a.id);
+    await sched.rescan();
+    sched.flush();
+    await sched.idle();
+    expect(tried.at(-1)).toBe('a@example.net');
+    expect(sched.stats()).toMatchObject({ queued: 0, held: 0 });
+    expect((await queue.list()).map((m) => m.id)).toEqual([]);
+    expect(c.id).toBeTruthy();
+  });
+
   it('keeps to the per-destination and overall concurrency limits', async () => {
     let now = 0;
     let max = 0;

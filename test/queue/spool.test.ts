@@ -65,6 +65,31 @@ describe('the spool', () => {
     expect(readdirSync(join(dir, 'corrupt'))).toEqual(['0000000aa.000000000001']);
   });
 
+  it('reads an envelope line of any length up to 1 MiB, and a file without one is corrupt', async () => {
+    const q = new MailQueue(dir, { fsync: false });
+    await q.open();
+    // 3,000 recipients: an envelope line of about 100 KB, past the first reads.
+    const many: QueueEnvelope = {
+      ...env,
+      recipients: Array.from({ length: 3000 }, (_, i) => ({ address: `recipient-number-${i}@example.net` })),
+    };
+    const big = Buffer.alloc(3 << 20, 'x'); // a message far longer than what is read for the envelope
+    const m = await q.enqueue(many, big);
+    const [listed] = await q.list();
+    expect(listed?.envelope.recipients).toHaveLength(3000);
+    expect(listed?.size).toBe(big.length);
+    const src = await q.source(m.id);
+    try {
+      expect(src.size).toBe(big.length);
+    } finally {
+      await src.close();
+    }
+    writeFileSync(join(dir, 'queue', '0000000aa.000000000002'), Buffer.alloc((1 << 20) + 10, 'y'));
+    const bad: string[] = [];
+    expect((await q.list((id) => bad.push(id))).map((x) => x.id)).toEqual([m.id]);
+    expect(bad).toEqual(['0000000aa.000000000002']);
+  });
+
   it('holds, releases, records state and removes', async () => {
     const q = new MailQueue(dir, { fsync: false });
     await q.open();
