@@ -1,7 +1,8 @@
 // SMTP against independent implementations from Debian: swaks (a client) against
 // `poste srv` (STARTTLS, AUTH PLAIN and LOGIN, PIPELINING, 8-bit bodies, SIZE), raw socket
 // exchanges for what swaks lacks (SMTPUTF8, BDAT); `poste submit` and `poste send` into
-// Postfix's smtp-sink and Python's aiosmtpd (with AUTH); mblaze reading what poste delivered.
+// Postfix's smtp-sink (also five messages over one session of the relay's transport) and
+// Python's aiosmtpd (with AUTH); mblaze reading what poste delivered.
 // Everything on loopback, free ports; every process is stopped by its PID whatever happens.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smtpTransport } from '../../src/services/relay/transport.js';
+import { bytesSource } from '../../src/smtp/index.js';
 import { bin, poste, repoRoot } from '../helpers/run-cli.js';
 import { freePort, LOOPBACK, sleep } from './dns-helpers.js';
 import { PYTHON, requirePeer } from './helpers.js';
@@ -430,6 +433,30 @@ describe.skipIf(!ready)('smtp: poste srv, submit and send against swaks, smtp-si
       expect(one).toMatch(/^X-Mail-Args: <zoe@example.org>/m);
       expect(one).toMatch(/^X-Rcpt-Args: <ann@example.test>$/m);
       expect(one).toContain(data.toString('utf8').replace(/\r\n/g, '\n'));
+    });
+
+    it("the relay's transport carries five messages over one smtp-sink session (PIPELINING)", async () => {
+      const t = smtpTransport({ hostname: 'relay.test', tls: 'opportunistic', timeoutMs: 20_000 });
+      try {
+        for (let i = 0; i < 5; i++) {
+          const r = await t({
+            host: 'mx.example.test',
+            address: LOOPBACK,
+            port: sinkPort,
+            from: 'zoe@example.org',
+            recipients: [`reuse${i}@example.test`],
+            message: bytesSource(message(`reuse ${i}`, `message ${i}\r\n`)),
+          });
+          expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
+        }
+        expect(t.stats()).toEqual({ opened: 1, reused: 4, waiting: 1 });
+      } finally {
+        await t.close();
+      }
+      for (let i = 0; i < 5; i++) {
+        const one = dumped().find((d) => d.includes(`Subject: reuse ${i}\n`));
+        expect(one, `reuse ${i}`).toMatch(new RegExp(`^X-Rcpt-Args: <reuse${i}@example\\.test>$`, 'm'));
+      }
     });
 
     it('poste send: MX from a zone file, to the sink on --port', () => {
