@@ -103,6 +103,33 @@ describe('the relay transport', () => {
     await expect.poll(() => sink.server.sessions).toBe(0);
   });
 
+  it('closes the connection when the message cannot be read, and keeps none', async () => {
+    const sink = await startSink('127.0.0.1');
+    cleanups.push(() => sink.close());
+    const t = transport();
+    const failing = (where: 'shape' | 'chunks'): TransportRequest => ({
+      ...request(sink.port, 0),
+      message: {
+        size: 100,
+        shape: async () => {
+          if (where === 'shape') throw new Error('EIO: the spool file cannot be read');
+          return { eightBit: false, utf8Header: false };
+        },
+        // biome-ignore lint/correctness/useYield: a source that fails before its first chunk
+        async *chunks() {
+          throw new Error('EIO: the spool file cannot be read');
+        },
+      },
+    });
+    // Before the transaction: the error, as the scheduler's attempt-error.
+    await expect(t(failing('shape'))).rejects.toThrow(/EIO/);
+    // In the middle of DATA: the session cannot go on; the message is tried again later.
+    expect(await t(failing('chunks'))).toEqual({ kind: 'unreachable', reason: expect.stringMatching(/EIO/) });
+    expect(t.stats().waiting).toBe(0);
+    await expect.poll(() => sink.server.sessions).toBe(0);
+    expect(sink.received).toHaveLength(0);
+  });
+
   it('gives concurrent deliveries a connection each, then reuses them', async () => {
     const sink = await startSink('127.0.0.1');
     cleanups.push(() => sink.close());

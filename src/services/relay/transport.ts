@@ -11,6 +11,7 @@ import { type Address, type ClientFailure, parseAddress, type Reply } from '../.
 import {
   ConnectError,
   type DeliverOutcome,
+  type Envelope,
   openConnection,
   type SmtpConnection,
 } from '../smtp-client/index.js';
@@ -125,6 +126,16 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
     void c.closed.then(() => drop(key, w));
   };
 
+  /** One message; the connection is closed if the message cannot be read (the spool). */
+  const send = async (c: SmtpConnection, envelope: Envelope): Promise<DeliverOutcome> => {
+    try {
+      return await c.send(envelope);
+    } catch (err) {
+      void c.quit().catch(() => {});
+      throw err;
+    }
+  };
+
   const transport = async (req: TransportRequest): Promise<TransportResult> => {
     const from = req.from === '' ? null : parseAddress(req.from);
     const recipients = req.recipients.map((r) => parseAddress(r));
@@ -133,13 +144,13 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
         kind: 'refused',
         reply: { code: 553, enhanced: '5.1.3', text: 'unusable address in the envelope' },
       };
-    const envelope = { from, recipients: recipients as Address[], message: req.message };
+    const envelope: Envelope = { from, recipients: recipients as Address[], message: req.message };
     const key = `${req.address}|${req.port}|${req.host}`;
     try {
       let c = take(key);
       if (c) {
         counts.reused++;
-        const out = await c.send(envelope);
+        const out = await send(c, envelope);
         // Closed while it waited, or closing now (421): nothing was taken; a fresh one.
         const lost = !out.result ? out.failure?.stage === 'protocol' : out.result.mail.code === 421;
         if (!lost) {
@@ -160,7 +171,7 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
       counts.opened++;
       if ('failure' in opened) return toResult(req, opened);
       c = opened.connection;
-      const out = await c.send(envelope);
+      const out = await send(c, envelope);
       put(key, c);
       return toResult(req, out);
     } catch (err) {

@@ -261,9 +261,8 @@ class Conversation {
   }
 
   #ended(): ClientFailure {
-    return (
-      this.failure ?? { stage: 'protocol', message: 'connection closed by the server', permanent: false }
-    );
+    const message = this.error?.message ?? 'connection closed by the server';
+    return this.failure ?? { stage: 'protocol', message, permanent: false };
   }
 
   #finish(): void {
@@ -425,8 +424,12 @@ export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
   const opened = await openConnection(o);
   if ('failure' in opened) return { failure: opened.failure, tls: opened.tls, downconverted: false };
   const c = opened.connection as SmtpConnection & { trouble(outcome: DeliverOutcome): void };
-  const outcome = await c.send(o);
-  await c.quit();
+  let outcome: DeliverOutcome;
+  try {
+    outcome = await c.send(o);
+  } finally {
+    await c.quit();
+  }
   c.trouble(outcome);
   return outcome;
 }
