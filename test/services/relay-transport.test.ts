@@ -13,7 +13,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function transport(o: { keepMs?: number; maxPerConnection?: number } = {}): SmtpTransport {
+function transport(
+  o: { keepMs?: number; maxPerConnection?: number; closeWaitMs?: number } = {},
+): SmtpTransport {
   const t = smtpTransport({ hostname: 'relay.test', tls: 'none', timeoutMs: 10_000, ...o });
   cleanups.push(() => t.close());
   return t;
@@ -35,10 +37,17 @@ function request(port: number, n: number): TransportRequest {
  * word, as an idle timeout does), answers 421 to MAIL after `refuseAfter`, or drops the
  * connection at MAIL after `dropAtMailAfter` (one that died unnoticed while it waited).
  */
-async function rawServer(o: { closeAfter?: number; refuseAfter?: number; dropAtMailAfter?: number }) {
-  const stats = { connections: 0, messages: 0 };
+async function rawServer(o: {
+  closeAfter?: number;
+  refuseAfter?: number;
+  dropAtMailAfter?: number;
+  ignoreQuit?: boolean;
+}) {
+  const stats = { connections: 0, messages: 0, open: 0 };
   const server = net.createServer((s) => {
     stats.connections++;
+    stats.open++;
+    s.on('close', () => stats.open--);
     let mine = 0;
     let inData = false;
     let buf = '';
@@ -67,6 +76,7 @@ async function rawServer(o: { closeAfter?: number; refuseAfter?: number; dropAtM
           inData = true;
           s.write('354 go on\r\n');
         } else if (verb === 'QUIT') {
+          if (o.ignoreQuit) continue;
           s.write('221 bye\r\n');
           s.end();
         } else s.write('250 ok\r\n');
@@ -130,6 +140,16 @@ describe('the relay transport', () => {
     expect(sink.received).toHaveLength(0);
   });
 
+  it('at close, leaves a server that does not answer QUIT after a while', async () => {
+    const raw = await rawServer({ ignoreQuit: true });
+    const t = transport({ closeWaitMs: 200 });
+    expect(await t(request(raw.port, 0))).toMatchObject({ kind: 'done' });
+    expect(raw.stats.open).toBe(1);
+    // Without the wait, close() would hang until the socket's timeout (10 s here).
+    await t.close();
+    await expect.poll(() => raw.stats.open).toBe(0);
+  });
+
   it('gives concurrent deliveries a connection each, then reuses them', async () => {
     const sink = await startSink('127.0.0.1');
     cleanups.push(() => sink.close());
@@ -161,7 +181,7 @@ describe('the relay transport', () => {
       expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
       await new Promise((r) => setTimeout(r, 80)); // the server closes 20 ms after each message
     }
-    expect(raw.stats).toEqual({ connections: 3, messages: 3 });
+    expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 0 });
   });
 
@@ -172,7 +192,7 @@ describe('the relay transport', () => {
       const r = await t(request(raw.port, i));
       expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
     }
-    expect(raw.stats).toEqual({ connections: 3, messages: 3 });
+    expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 1 });
   });
 
@@ -183,7 +203,7 @@ describe('the relay transport', () => {
       const r = await t(request(raw.port, i));
       expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
     }
-    expect(raw.stats).toEqual({ connections: 3, messages: 3 });
+    expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 1 });
   });
 });

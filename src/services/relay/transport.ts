@@ -24,6 +24,8 @@ export interface SmtpTransportOptions {
   keepMs?: number;
   /** Messages one connection carries at most before it is closed. */
   maxPerConnection?: number;
+  /** At close, how long the waiting connections are given to answer QUIT. */
+  closeWaitMs?: number;
 }
 
 export interface SmtpTransportStats {
@@ -43,6 +45,7 @@ export interface SmtpTransport extends Transport {
 
 export const DEFAULT_KEEP_MS = 5_000;
 export const DEFAULT_MAX_PER_CONNECTION = 100;
+export const DEFAULT_CLOSE_WAIT_MS = 5_000;
 
 function line(r: Reply): ReplyLine {
   const l: ReplyLine = { code: r.code, text: r.lines.join(' ') };
@@ -190,7 +193,14 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
       closing = true;
       const all = [...pool.entries()].flatMap(([key, list]) => list.map((w) => [key, w] as const));
       for (const [key, w] of all) drop(key, w);
-      await Promise.all(all.map(([, w]) => w.connection.quit().catch(() => {})));
+      // QUIT, and a server that has not closed within a few seconds is left without it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const patience = new Promise<void>((r) => {
+        timer = setTimeout(r, o.closeWaitMs ?? DEFAULT_CLOSE_WAIT_MS);
+      });
+      await Promise.race([Promise.all(all.map(([, w]) => w.connection.quit().catch(() => {}))), patience]);
+      clearTimeout(timer);
+      for (const [, w] of all) w.connection.destroy();
     },
   });
 }

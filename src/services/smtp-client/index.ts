@@ -310,6 +310,8 @@ export interface SmtpConnection {
   readonly closed: Promise<void>;
   /** Whether the open connection keeps the process alive (not while it waits in a pool). */
   hold(on: boolean): void;
+  /** Closes at once, without QUIT (a server that does not answer it). */
+  destroy(): void;
 }
 
 /**
@@ -410,6 +412,9 @@ export async function openConnection(
       await closed;
     },
     closed,
+    destroy: () => {
+      sock.destroy();
+    },
     hold: (on) => {
       if (on) sock.ref();
       else sock.unref();
