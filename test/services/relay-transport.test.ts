@@ -34,13 +34,15 @@ function request(port: number, n: number): TransportRequest {
 
 /**
  * A minimal SMTP server that closes the connection after `closeAfter` messages (without a
- * word, as an idle timeout does), answers 421 to MAIL after `refuseAfter`, or drops the
- * connection at MAIL after `dropAtMailAfter` (one that died unnoticed while it waited).
+ * word, as an idle timeout does), answers 421 to MAIL after `refuseAfter`, drops the
+ * connection at MAIL after `dropAtMailAfter` (one that died unnoticed while it waited) or
+ * just after accepting MAIL after `dropAfterMailAfter`, or never answers QUIT.
  */
 async function rawServer(o: {
   closeAfter?: number;
   refuseAfter?: number;
   dropAtMailAfter?: number;
+  dropAfterMailAfter?: number;
   ignoreQuit?: boolean;
 }) {
   const stats = { connections: 0, messages: 0, open: 0 };
@@ -69,6 +71,8 @@ async function rawServer(o: {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO') s.write('250-raw.test\r\n250 8BITMIME\r\n');
         else if (verb === 'MAIL' && o.dropAtMailAfter !== undefined && mine >= o.dropAtMailAfter) s.destroy();
+        else if (verb === 'MAIL' && o.dropAfterMailAfter !== undefined && mine >= o.dropAfterMailAfter)
+          s.end('250 2.1.0 ok\r\n', () => s.destroy());
         else if (verb === 'MAIL' && o.refuseAfter !== undefined && mine >= o.refuseAfter) {
           s.write('421 4.4.2 raw.test closing: idle too long\r\n');
           s.end();
@@ -194,6 +198,16 @@ describe('the relay transport', () => {
     }
     expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 1 });
+  });
+
+  it('does not send again at once when a kept connection breaks after the server answered', async () => {
+    const raw = await rawServer({ dropAfterMailAfter: 1 });
+    const t = transport();
+    expect(await t(request(raw.port, 0))).toMatchObject({ kind: 'done' });
+    // MAIL accepted, then the connection is gone: the scheduler retries it later.
+    expect(await t(request(raw.port, 1))).toMatchObject({ kind: 'unreachable' });
+    expect(raw.stats).toMatchObject({ connections: 1, messages: 1 });
+    expect(t.stats()).toEqual({ opened: 1, reused: 1, waiting: 0 });
   });
 
   it('replaces a kept connection that says 421 at MAIL', async () => {

@@ -154,8 +154,9 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
       if (c) {
         counts.reused++;
         const out = await send(c, envelope);
-        // Closed while it waited, or closing now (421): nothing was taken; a fresh one.
-        const lost = !out.result ? out.failure?.stage === 'protocol' : out.result.mail.code === 421;
+        // Closed while it waited (gone without a word to this message), or closing now
+        // (421 at MAIL): nothing was sent, so a fresh connection duplicates nothing.
+        const lost = out.result ? out.result.mail.code === 421 : out.unanswered === true;
         if (!lost) {
           put(key, c);
           return toResult(req, out);

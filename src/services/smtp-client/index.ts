@@ -53,6 +53,11 @@ export interface DeliverOutcome {
   failure?: ClientFailure;
   tls: boolean;
   downconverted: boolean;
+  /**
+   * The connection ended before the server said a word to this transaction: the message
+   * was not sent (its body goes only after a 354), so sending it again duplicates nothing.
+   */
+  unanswered?: boolean;
 }
 
 interface Prepared {
@@ -110,6 +115,8 @@ interface Current {
   envelope: Envelope;
   body: Prepared;
   resolve: (o: DeliverOutcome) => void;
+  /** The server has said something since the transaction began. */
+  heard: boolean;
 }
 
 interface Io {
@@ -164,6 +171,7 @@ class Conversation {
 
   feed(d: Uint8Array): Promise<void> {
     lines(d, 'S', this.#o.transcript, this.#masked);
+    if (this.#current) this.#current.heard = true;
     return this.#queue(() => this.#act(this.#client.receive(d)));
   }
 
@@ -183,7 +191,7 @@ class Conversation {
     const body = await prepare(envelope.message, ext);
     if (this.finished) return { failure: this.#ended(), tls: this.tls, downconverted: body.converted };
     return new Promise<DeliverOutcome>((resolve) => {
-      this.#current = { envelope, body, resolve };
+      this.#current = { envelope, body, resolve, heard: false };
       this.transactions++;
       void this.#queue(() =>
         this.#act(
@@ -249,7 +257,12 @@ class Conversation {
           }
           const cur = this.#current;
           this.#current = undefined;
-          cur?.resolve({ failure: a.failure, tls: this.tls, downconverted: cur.body.converted });
+          cur?.resolve({
+            failure: a.failure,
+            tls: this.tls,
+            downconverted: cur.body.converted,
+            ...(cur.heard || a.failure.stage === 'mail' ? {} : { unanswered: true }),
+          });
           break;
         }
         case 'close':
@@ -271,7 +284,12 @@ class Conversation {
     this.#resolveReady(undefined);
     const cur = this.#current;
     this.#current = undefined;
-    cur?.resolve({ failure: this.#ended(), tls: this.tls, downconverted: cur.body.converted });
+    cur?.resolve({
+      failure: this.#ended(),
+      tls: this.tls,
+      downconverted: cur.body.converted,
+      ...(cur.heard ? {} : { unanswered: true }),
+    });
     this.#resolveDone();
   }
 
