@@ -329,7 +329,9 @@ describe('the delivery scheduler', () => {
     await sched.rescan();
     await sched.idle();
     expect(sched.stats()).toMatchObject({ queued: 1, held: 1 });
-    expect(tried).toEqual(['a@example.net', 'b@example.net', 'c@example.net']);
+    // a and b are tried together: in either order.
+    expect([...tried].sort()).toEqual(['a@example.net', 'b@example.net', 'c@example.net']);
+    expect(tried.at(-1)).toBe('c@example.net');
     await advance(2000);
     expect(tried.at(-1)).toBe('c@example.net');
     expect(sched.stats()).toMatchObject({ queued: 0, held: 1 });
