@@ -189,7 +189,8 @@ class Conversation {
     const ext = this.#extensions;
     if (!ext || this.#current || this.finished) throw new Error('the connection is not ready for a message');
     const body = await prepare(envelope.message, ext);
-    if (this.finished) return { failure: this.#ended(), tls: this.tls, downconverted: body.converted };
+    if (this.finished)
+      return { failure: this.#ended(), tls: this.tls, downconverted: body.converted, unanswered: true };
     return new Promise<DeliverOutcome>((resolve) => {
       this.#current = { envelope, body, resolve, heard: false };
       this.transactions++;
