@@ -149,22 +149,21 @@ export class DeliveryScheduler {
     const onCorrupt = (id: string, reason: string) => this.#log('corrupt', { id, reason });
     // Those added while the directories are read are not in the listing, and stay.
     const known = new Set(this.#entries.keys());
-    const seen = new Set<string>();
-    for (const { id, folder } of await this.#o.queue.ids()) {
+    const listed = await this.#o.queue.ids();
+    for (const { id, folder } of listed) {
       const e = this.#entries.get(id);
       if (e) {
-        seen.add(id);
         e.msg.folder = folder;
         continue;
       }
       const msg = await this.#o.queue.load(id, folder, onCorrupt);
-      if (!msg || this.#entries.has(id)) continue; // gone, corrupt, or added meanwhile
-      seen.add(id);
-      this.#entries.set(id, this.#entry(msg));
+      // Unless gone, corrupt, or added meanwhile.
+      if (msg && !this.#entries.has(id)) this.#entries.set(id, this.#entry(msg));
     }
+    const present = new Set(listed.map((m) => m.id));
     for (const id of known) {
       const e = this.#entries.get(id);
-      if (e && !seen.has(id) && !e.busy) this.#entries.delete(id);
+      if (e && !present.has(id) && !e.busy) this.#entries.delete(id);
     }
     this.#rebuild();
     this.#kick();

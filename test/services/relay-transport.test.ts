@@ -32,6 +32,12 @@ function request(port: number, n: number): TransportRequest {
   };
 }
 
+/** Sends messages first … first + n − 1 one after the other; each must be accepted. */
+async function sendAccepted(t: SmtpTransport, port: number, n: number, first = 0): Promise<void> {
+  for (let i = first; i < first + n; i++)
+    expect(await t(request(port, i))).toMatchObject({ kind: 'done', data: { code: 250 } });
+}
+
 /**
  * A minimal SMTP server that closes the connection after `closeAfter` messages (without a
  * word, as an idle timeout does), answers 421 to MAIL after `refuseAfter`, drops the
@@ -105,10 +111,7 @@ describe('the relay transport', () => {
     const sink = await startSink('127.0.0.1');
     cleanups.push(() => sink.close());
     const t = transport();
-    for (let i = 0; i < 5; i++) {
-      const r = await t(request(sink.port, i));
-      expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
-    }
+    await sendAccepted(t, sink.port, 5);
     expect(sink.received.map((m) => m.to[0])).toEqual([0, 1, 2, 3, 4].map((i) => `r${i}@example.net`));
     expect(t.stats()).toEqual({ opened: 1, reused: 4, waiting: 1 });
     expect(sink.server.sessions).toBe(1);
@@ -192,10 +195,7 @@ describe('the relay transport', () => {
   it('sends again over a fresh connection when a kept one breaks at MAIL', async () => {
     const raw = await rawServer({ dropAtMailAfter: 1 });
     const t = transport();
-    for (let i = 0; i < 3; i++) {
-      const r = await t(request(raw.port, i));
-      expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
-    }
+    await sendAccepted(t, raw.port, 3);
     expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 1 });
   });
@@ -213,10 +213,7 @@ describe('the relay transport', () => {
   it('replaces a kept connection that says 421 at MAIL', async () => {
     const raw = await rawServer({ refuseAfter: 1 });
     const t = transport();
-    for (let i = 0; i < 3; i++) {
-      const r = await t(request(raw.port, i));
-      expect(r).toMatchObject({ kind: 'done', data: { code: 250 } });
-    }
+    await sendAccepted(t, raw.port, 3);
     expect(raw.stats).toMatchObject({ connections: 3, messages: 3 });
     expect(t.stats()).toEqual({ opened: 3, reused: 0, waiting: 1 });
   });

@@ -152,16 +152,15 @@ export function smtpTransport(o: SmtpTransportOptions): SmtpTransport {
     try {
       let c = take(key);
       if (c) {
-        counts.reused++;
         const out = await send(c, envelope);
         // Closed while it waited (gone without a word to this message), or closing now
         // (421 at MAIL): nothing was sent, so a fresh connection duplicates nothing.
         const lost = out.result ? out.result.mail.code === 421 : out.unanswered === true;
         if (!lost) {
+          counts.reused++;
           put(key, c);
           return toResult(req, out);
         }
-        counts.reused--;
         void c.quit().catch(() => {});
       }
       const opened = await openConnection({

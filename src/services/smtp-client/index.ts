@@ -242,13 +242,10 @@ class Conversation {
           await this.#write(this.#client.endBody(), true);
           break;
         }
-        case 'result': {
-          const cur = this.#current;
-          this.#current = undefined;
-          cur?.envelope.onResult?.(a.result);
-          cur?.resolve({ result: a.result, tls: this.tls, downconverted: cur.body.converted });
+        case 'result':
+          this.#current?.envelope.onResult?.(a.result);
+          this.#settle({ result: a.result });
           break;
-        }
         case 'failed': {
           // A transaction refused before it began (SIZE, SMTPUTF8, 8BITMIME) leaves the
           // session as it was; any other failure ends it.
@@ -256,14 +253,7 @@ class Conversation {
             this.failure = a.failure;
             this.#resolveReady(undefined);
           }
-          const cur = this.#current;
-          this.#current = undefined;
-          cur?.resolve({
-            failure: a.failure,
-            tls: this.tls,
-            downconverted: cur.body.converted,
-            ...(cur.heard || a.failure.stage === 'mail' ? {} : { unanswered: true }),
-          });
+          this.#settle({ failure: a.failure }, a.failure.stage !== 'mail');
           break;
         }
         case 'close':
@@ -283,15 +273,24 @@ class Conversation {
     if (this.finished) return;
     this.finished = true;
     this.#resolveReady(undefined);
+    this.#settle({ failure: this.#ended() }, true);
+    this.#resolveDone();
+  }
+
+  /**
+   * Ends the transaction in progress with its outcome; `lost`: by the session's end, which
+   * says `unanswered` when the server had said nothing to it.
+   */
+  #settle(o: { result?: TransactionResult; failure?: ClientFailure }, lost = false): void {
     const cur = this.#current;
+    if (!cur) return;
     this.#current = undefined;
-    cur?.resolve({
-      failure: this.#ended(),
+    cur.resolve({
+      ...o,
       tls: this.tls,
       downconverted: cur.body.converted,
-      ...(cur.heard ? {} : { unanswered: true }),
+      ...(lost && !cur.heard ? { unanswered: true } : {}),
     });
-    this.#resolveDone();
   }
 
   #queue(step: () => Promise<void>): Promise<void> {
@@ -340,6 +339,17 @@ export interface SmtpConnection {
 export async function openConnection(
   o: ConnectOptions,
 ): Promise<{ connection: SmtpConnection } | { failure: ClientFailure; tls: boolean }> {
+  const c = await connect(o);
+  return 'failure' in c ? c : { connection: c.connection };
+}
+
+/** openConnection, with the check `deliver` makes after the end (connection trouble as a ConnectError). */
+async function connect(
+  o: ConnectOptions,
+): Promise<
+  | { connection: SmtpConnection; trouble: (outcome: DeliverOutcome) => void }
+  | { failure: ClientFailure; tls: boolean }
+> {
   const verify = o.verifyCertificate ?? o.tls !== 'opportunistic';
   const tlsOptions = (socket?: net.Socket): tls.ConnectionOptions => ({
     ...(socket ? { socket, host: o.host } : { host: o.host, port: o.port }),
@@ -398,7 +408,7 @@ export async function openConnection(
     sock.destroy();
   });
   /** After the end: connection trouble as a ConnectError, as the session saw it. */
-  const trouble = (outcome: { result?: unknown; failure?: unknown }): void => {
+  const trouble = (outcome: Pick<DeliverOutcome, 'result' | 'failure'>): void => {
     const err = conv.error;
     if (err instanceof ConnectError) throw err;
     if (err) failure ??= err;
@@ -409,13 +419,13 @@ export async function openConnection(
   };
   if (!(await conv.ready)) {
     await closed;
-    trouble({ failure: conv.failure });
+    trouble(conv.failure ? { failure: conv.failure } : {});
     return {
       failure: conv.failure ?? { stage: 'protocol', message: 'the session ended', permanent: false },
       tls: conv.tls,
     };
   }
-  const connection: SmtpConnection & { trouble: typeof trouble } = {
+  const connection: SmtpConnection = {
     get idle() {
       return conv.idle && !sock.destroyed;
     },
@@ -438,23 +448,22 @@ export async function openConnection(
       if (on) sock.ref();
       else sock.unref();
     },
-    trouble,
   };
-  return { connection };
+  return { connection, trouble };
 }
 
 /** Delivers one message. Connection trouble throws a ConnectError; SMTP outcomes are values. */
 export async function deliver(o: DeliverOptions): Promise<DeliverOutcome> {
-  const opened = await openConnection(o);
+  const opened = await connect(o);
   if ('failure' in opened) return { failure: opened.failure, tls: opened.tls, downconverted: false };
-  const c = opened.connection as SmtpConnection & { trouble(outcome: DeliverOutcome): void };
+  const { connection: c, trouble } = opened;
   let outcome: DeliverOutcome;
   try {
     outcome = await c.send(o);
   } finally {
     await c.quit();
   }
-  c.trouble(outcome);
+  trouble(outcome);
   return outcome;
 }
 
