@@ -42,7 +42,9 @@ function time(d: Date): Uint8Array {
 
 function serial(): Uint8Array {
   const b = randomBytes(16);
-  b[0] = (b[0] as number) & 0x7f; // positive
+  // Positive, and minimal DER: a first octet of 0 before one under 0x80 is padding that
+  // parsers refuse (X.690 §8.3.2), as one serial in 256 had it.
+  b[0] = ((b[0] as number) & 0x7f) | 0x01;
   return tlv(0x02, b);
 }
 

@@ -9,6 +9,16 @@ describe('the local CA', () => {
   const ca = createLocalCa('poste test CA');
   const leaf = ca.issue(['mail.alpha.test', 'localhost', '127.0.0.1', '::1']);
 
+  it('gives every certificate a serial in minimal DER (one in 256 was refused)', () => {
+    for (let i = 0; i < 1024; i++) {
+      const der = new X509Certificate(ca.issue(['mail.alpha.test']).cert).raw;
+      // TBSCertificate: [0] version, then the serial INTEGER of 16 octets.
+      const at = der.indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x10]));
+      expect(at).toBeGreaterThan(0);
+      expect(der[at + 7]).not.toBe(0);
+    }
+  });
+
   it('writes certificates that parse and chain', () => {
     const root = new X509Certificate(ca.cert);
     const cert = new X509Certificate(leaf.cert);
